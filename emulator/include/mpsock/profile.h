@@ -1,0 +1,50 @@
+// A Profile is a named set of a board's lwIP limits: what the camera's firmware was built
+// with (lwipopts.h) and what modlwip adds. The emulator enforces the active profile's numbers.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mpsock {
+
+struct Profile {
+  std::string name;
+  std::string description;
+  std::string source;  // where the numbers come from
+
+  size_t tcp_mss = 1460;       // TCP_MSS: the most one recv() returns (one segment)
+  size_t tcp_wnd = 8 * 1460;   // TCP_WND: unread bytes a connection buffers before it stops reading
+  size_t tcp_snd_buf = 8 * 1460;  // TCP_SND_BUF: what send() may queue; the rest is a short write
+  size_t mem_size = 16 * 1024;    // MEM_SIZE: the lwIP heap a UDP datagram must fit in
+
+  int tcp_pcbs = 5;         // MEMP_NUM_TCP_PCB: open non-listening TCP sockets and queued connections
+  int tcp_listen_pcbs = 8;  // MEMP_NUM_TCP_PCB_LISTEN
+  int udp_pcbs = 5;         // MEMP_NUM_UDP_PCB
+  int udp_pcbs_for_system = 2;  // held by the firmware itself (mDNS responder, DHCP client)
+
+  size_t udp_queue = 4;      // modlwip LWIP_INCOMING_PACKET_QUEUE_LEN
+  int listen_backlog = 2;    // MICROPY_PY_SOCKET_LISTEN_BACKLOG_DEFAULT
+  int close_timeout_ms = 10000;  // MICROPY_PY_LWIP_TCP_CLOSE_TIMEOUT_MS
+  bool ipv6 = false;         // LWIP_IPV6
+  bool strict_surface = true;  // only the firmware's socket methods (no getsockname, fileno, ...)
+
+  // 0 in a count or size means "no limit" (the desktop profile).
+  static constexpr int unlimited = 0;
+
+  int udp_sockets_available() const {
+    return udp_pcbs == unlimited ? unlimited : udp_pcbs - udp_pcbs_for_system;
+  }
+};
+
+// The profiles mpsock knows, in the order `mpsock profiles` lists them.
+const std::vector<Profile>& builtin_profiles();
+
+// The profile named `name`, or nullptr.
+const Profile* find_profile(std::string_view name);
+
+// The profile used when none is chosen: a current OpenMV board's configuration.
+const Profile& default_profile();
+
+}  // namespace mpsock

@@ -1,0 +1,55 @@
+// getaddrinfo's name lookup, the way lwIP's dns_gethostbyname answers it: numeric addresses
+// at once, then the stack's own host table (so tests and fault injection can resolve and fail
+// names deterministically), then the system resolver through uv_getaddrinfo.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "mpsock/address.h"
+#include "mpsock/errors.h"
+
+namespace mpsock {
+
+class Stack;
+
+class Resolver {
+ public:
+  // lwip_getaddrinfo raises these negative numbers (not errno values).
+  static constexpr int kNameNotFound = -2;  // the DNS answer says no such name, or no answer
+  static constexpr int kInvalidName = -6;   // ERR_VAL: an empty or over-long name
+  static constexpr size_t kMaxNameLength = 255;
+
+  explicit Resolver(Stack& stack);
+
+  // The host table. Names are matched without regard to case.
+  void add_host(const std::string& name, const IpAddress& address);
+  // Resolving `name` fails with `code` (negative).
+  void add_failure(const std::string& name, int code = kNameNotFound);
+  void remove_host(const std::string& name);
+  void clear_hosts();
+
+  // Whether names the table does not know go to the system resolver. When off they fail with
+  // kNameNotFound, as on a camera without a DNS server.
+  void set_use_system_resolver(bool use);
+
+  // The address `host` stands for. `family` is getaddrinfo's af argument (0, AF_INET or
+  // AF_INET6); IPv6 answers only come from profiles with IPv6. Waits for DNS as long as it
+  // takes, like the firmware; a signal stops the wait.
+  Result<IpAddress> resolve(const std::string& host, int family);
+
+ private:
+  struct Entry {
+    bool fails = false;
+    int code = 0;
+    IpAddress address;
+  };
+  static std::string lowercase(const std::string& name);
+  Result<IpAddress> resolve_with_system(const std::string& host, int family, bool ipv6);
+
+  Stack& stack_;
+  std::map<std::string, Entry> hosts_;
+  bool use_system_resolver_ = true;
+};
+
+}  // namespace mpsock

@@ -1,0 +1,168 @@
+// Socket: the script-visible socket object of the firmware's lwIP socket module (modlwip),
+// TCP or UDP. Every method returns a value or an Error with the firmware's errno.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "mpsock/address.h"
+#include "mpsock/deadline.h"
+#include "mpsock/errors.h"
+#include "mpsock/profile.h"
+
+namespace mpsock {
+
+class Stack;
+
+// The socket module's constants, with modlwip's values.
+inline constexpr int MP_SOCK_STREAM = 1;
+inline constexpr int MP_SOCK_DGRAM = 2;
+inline constexpr int MP_SOCK_RAW = 3;
+inline constexpr int MP_SOL_SOCKET = 1;
+inline constexpr int MP_SO_REUSEADDR = 0x04;  // lwIP SOF_REUSEADDR
+inline constexpr int MP_SO_BROADCAST = 0x20;  // lwIP SOF_BROADCAST
+inline constexpr int MP_SO_SNDTIMEO = 0x1005;
+inline constexpr int MP_SO_RCVTIMEO = 0x1006;
+inline constexpr int MP_SO_CALLBACK = 20;  // modlwip's undocumented event callback option
+inline constexpr int MP_IPPROTO_IP = 0;
+inline constexpr int MP_IP_ADD_MEMBERSHIP = 0x400;
+inline constexpr int MP_IP_DROP_MEMBERSHIP = 0x401;
+inline constexpr int MP_IPPROTO_TCP = 6;
+inline constexpr int MP_TCP_NODELAY = 0x40;  // lwIP TF_NODELAY
+inline constexpr int MP_MSG_PEEK = 0x01;
+inline constexpr int MP_MSG_DONTWAIT = 0x02;
+
+// select/poll event bits (py/stream.h MP_STREAM_POLL_*).
+inline constexpr int MP_POLLIN = 0x01;
+inline constexpr int MP_POLLOUT = 0x04;
+inline constexpr int MP_POLLERR = 0x08;
+inline constexpr int MP_POLLHUP = 0x10;
+inline constexpr int MP_POLLNVAL = 0x20;
+
+// The largest UDP payload modlwip sends; longer ones are cut (lwip_raw_udp_send).
+inline constexpr size_t kMaxUdpPayload = 0xffff;
+
+struct Accepted;
+
+// An option value: an int, or bytes for the membership options.
+using OptionValue = std::variant<int64_t, std::vector<uint8_t>>;
+
+enum class OptionOutcome {
+  applied,
+  not_implemented,  // modlwip prints "Warning: lwip.setsockopt() not implemented" and goes on
+};
+
+class Socket : public std::enable_shared_from_this<Socket> {
+ public:
+  virtual ~Socket();
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+
+  int type() const { return type_; }
+  int family() const { return family_; }
+  Stack& stack() { return *stack_; }
+
+  // ---- The firmware's socket methods ----
+  virtual Status bind(const Endpoint& local) = 0;
+  virtual Status listen(int backlog);
+  virtual Result<Accepted> accept();
+  virtual Status connect(const Endpoint& remote) = 0;
+  virtual Result<size_t> send(const uint8_t* data, size_t len) = 0;
+  virtual Status sendall(const uint8_t* data, size_t len) = 0;
+  virtual Result<size_t> sendto(const uint8_t* data, size_t len, const Endpoint& to) = 0;
+  virtual Result<size_t> recv(uint8_t* buf, size_t len, int flags) = 0;
+  virtual Result<size_t> recvfrom(uint8_t* buf, size_t len, int flags, Endpoint* from) = 0;
+  // Harmless on a closed socket.
+  void close();
+  bool closed() const;
+
+  // settimeout: negative blocks forever, 0 is non-blocking, otherwise milliseconds. Sets both
+  // the receive and the send timeout.
+  void set_timeout_ms(int64_t ms);
+  void set_recv_timeout_ms(int64_t ms);
+  void set_send_timeout_ms(int64_t ms);
+  int64_t recv_timeout_ms() const;
+  int64_t send_timeout_ms() const;
+
+  // setsockopt(level, option, value). The firmware ignores the level. Option 20 (the event
+  // callback) is the bindings' business, as its value is a Python callable.
+  Result<OptionOutcome> set_option(int level, int option, const OptionValue& value);
+
+  // ---- Stream methods (py/stream.c), on TCP and UDP alike ----
+  // read(n) / readinto(buf): "no short reads" on blocking sockets. nullopt means None (nothing
+  // read before EAGAIN on a non-blocking socket).
+  Result<std::optional<size_t>> read(uint8_t* buf, size_t len);
+  // read() with no size: to EOF.
+  Result<std::optional<std::string>> read_all();
+  // readline([max]): byte by byte up to and including b'\n'. max < 0: no limit.
+  Result<std::optional<std::string>> readline(int64_t max);
+  // write(buf): everything, or on a non-blocking socket what fitted (nullopt: nothing fitted).
+  Result<std::optional<size_t>> write(const uint8_t* data, size_t len);
+
+  // ---- select.poll ----
+  // The MP_POLL* bits this socket reports for the requested bits (modlwip lwip_socket_ioctl).
+  int poll(int requested);
+  virtual int poll_locked(int requested) = 0;
+
+  // <socket state=N timeout=T incoming=...>
+  std::string repr();
+
+  // Called with the stack lock held whenever the socket has an event (data, a connection,
+  // peer close): modlwip's exec_user_callback. Must not block or take other locks.
+  void set_event_hook(std::function<void()> hook);
+
+  // ---- Desktop-profile extras (not on the camera) ----
+  virtual Result<Endpoint> local_endpoint();
+  virtual Result<Endpoint> peer_endpoint();
+
+ protected:
+  Socket(std::shared_ptr<Stack> stack, int family, int type);
+
+  // The stream layer's primitives: one receive / one send as modlwip's stream read/write.
+  virtual Result<size_t> stream_recv_once(uint8_t* buf, size_t len) = 0;
+  virtual Result<size_t> stream_send_once(const uint8_t* data, size_t len) = 0;
+
+  virtual void close_locked() = 0;
+  virtual Result<OptionOutcome> set_option_locked(int option, const OptionValue& value) = 0;
+  virtual int repr_state_locked() const = 0;
+  virtual std::string repr_incoming_locked() const = 0;
+
+  // The timeout a receive runs under: MSG_DONTWAIT makes this one call non-blocking.
+  int64_t effective_recv_timeout_ms(int flags) const {
+    return (flags & MP_MSG_DONTWAIT) ? 0 : recv_timeout_ms_;
+  }
+
+  void fire_event_locked();
+
+  std::shared_ptr<Stack> stack_;
+  const int family_;
+  const int type_;
+  Profile limits_;  // the profile at creation
+  bool closed_ = false;
+  int64_t recv_timeout_ms_ = -1;
+  int64_t send_timeout_ms_ = -1;
+  std::function<void()> event_hook_;
+};
+
+struct Accepted {
+  std::shared_ptr<Socket> socket;
+  Endpoint peer;
+};
+
+// What the core hands to its users: a reference whose last copy closes the socket, as garbage
+// collection closes an unreferenced socket on the camera. The socket itself may live on a
+// little longer (a graceful close finishing in the background).
+std::shared_ptr<Socket> user_reference(std::shared_ptr<Socket> socket);
+
+// The errno a timed-out wait reports: EAGAIN when the call was non-blocking, else ETIMEDOUT.
+inline Error timeout_error(int64_t timeout_ms) {
+  return Error::os(timeout_ms == 0 ? MP_EAGAIN : MP_ETIMEDOUT);
+}
+
+}  // namespace mpsock

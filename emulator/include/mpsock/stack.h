@@ -1,0 +1,135 @@
+// The Stack is the emulated camera's one lwIP stack: it owns the libuv loop that does the real
+// I/O, the active Profile, the socket limits and the resolver.
+//
+// Threads: any number of threads may call into sockets of one Stack at once. All socket state
+// and every libuv call are guarded by one mutex. A blocked call runs the loop itself ("pump")
+// and then sleeps in poll(2) on the loop's backend fd plus a per-thread wake-up fd, so whichever
+// thread is waiting drives the network, and a blocked call costs no CPU.
+#pragma once
+
+#include <uv.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "mpsock/address.h"
+#include "mpsock/deadline.h"
+#include "mpsock/errors.h"
+#include "mpsock/profile.h"
+
+namespace mpsock {
+
+class Socket;
+class Resolver;
+class Waiter;
+class NetworkThread;
+
+// Lets a waiting call notice signals such as Ctrl-C. The bindings implement it with Python's
+// signal machinery; the core knows nothing of Python.
+class InterruptSource {
+ public:
+  virtual ~InterruptSource() = default;
+  // A descriptor that becomes readable when a signal arrives, to poll from the calling thread,
+  // or -1 (the wait still notices EINTR).
+  virtual int wakeup_fd() = 0;
+  // Called without the stack lock after a wait saw a signal. True stops the wait.
+  virtual bool interrupted() = 0;
+};
+
+enum class WaitOutcome { ready, timed_out, interrupted };
+
+// Kinds of lwIP protocol control blocks, each with its own pool size in the Profile.
+enum class PcbKind { tcp, tcp_listen, udp };
+
+class Stack : public std::enable_shared_from_this<Stack> {
+ public:
+  static std::shared_ptr<Stack> create(const Profile& profile = default_profile());
+  ~Stack();
+  Stack(const Stack&) = delete;
+  Stack& operator=(const Stack&) = delete;
+
+  Profile profile() const;
+  // Applies to sockets created afterwards; open sockets keep their limits.
+  void set_profile(const Profile& profile);
+
+  // socket(af, type, proto): EINVAL for an unknown type, ENOMEM when the profile's pool for
+  // that kind of socket is used up.
+  Result<std::shared_ptr<Socket>> open_socket(int af, int type, int proto);
+
+  Resolver& resolver() { return *resolver_; }
+
+  // Sleeps while the network keeps running (time.sleep under the emulator).
+  Status sleep_ms(int64_t ms);
+
+  void set_interrupt_source(InterruptSource* source);
+
+  // Lets connections bind to the host's wildcard address. Off by default: a script binding
+  // "0.0.0.0" listens on the host's loopback only.
+  void set_expose_wildcard(bool expose) { expose_wildcard_ = expose; }
+  bool expose_wildcard() const { return expose_wildcard_; }
+
+  // Closes every socket and lets graceful closes finish (bounded by the close timeout), so the
+  // process can exit with nothing half-sent. Idempotent.
+  void shutdown();
+
+  // Sockets open now, by kind (listening TCP sockets count as tcp_listen).
+  int pcbs_in_use(PcbKind kind) const;
+
+  // ---- For the core's own classes (sockets, poller, resolver) ----
+
+  std::mutex& mutex() { return mutex_; }
+  uv_loop_t* loop() { return &loop_; }
+
+  // With `lock` held: runs the loop until `ready()` is true, the deadline passes or a signal
+  // stops the wait. `ready` is evaluated with the lock held.
+  WaitOutcome wait(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
+                   const std::function<bool()>& ready);
+  // With the lock held: handles whatever the network has ready, without blocking.
+  void pump();
+  // With the lock held: wakes the threads waiting on this stack (state they watch changed).
+  void notify_changed();
+
+  // With the lock held. False when the profile's pool for `kind` is used up.
+  bool reserve_pcb(PcbKind kind);
+  // Lock-free, so a socket's destructor can give its pcb back from any context.
+  void release_pcb(PcbKind kind);
+
+  // With the lock held: something must progress even while no script call waits (bytes
+  // queued for the kernel, a lingering close, an event callback). Counted; the network thread
+  // runs the loop while the count is above zero.
+  void add_background_work();
+  void remove_background_work();
+  // The network thread's turn: runs the loop until no background work is left.
+  void serve_background_work();
+
+  // With the lock held: remembers a socket so shutdown() can close it.
+  void register_socket(const std::shared_ptr<Socket>& socket);
+
+  // The host endpoint a script's endpoint stands for: the wildcard becomes loopback unless
+  // exposed, and the emulated LAN's broadcast address becomes loopback's.
+  IpAddress host_bind_address(const IpAddress& ip) const;
+  IpAddress host_destination(const IpAddress& ip) const;
+
+ private:
+  explicit Stack(const Profile& profile);
+  void remove_waiter(Waiter* waiter);
+
+  mutable std::mutex mutex_;
+  uv_loop_t loop_{};
+  Profile profile_;
+  std::unique_ptr<Resolver> resolver_;
+  InterruptSource* interrupts_ = nullptr;
+  std::unique_ptr<NetworkThread> network_thread_;
+  int background_work_ = 0;
+  std::vector<Waiter*> waiters_;
+  std::vector<std::weak_ptr<Socket>> sockets_;
+  std::atomic<int> pcbs_in_use_[3] = {0, 0, 0};
+  std::atomic<bool> expose_wildcard_{false};
+  bool shut_down_ = false;
+};
+
+}  // namespace mpsock

@@ -1,0 +1,167 @@
+#include "mpsock/address.h"
+
+#include <arpa/inet.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <cstring>
+
+namespace mpsock {
+
+IpAddress IpAddress::any(int family) {
+  IpAddress ip;
+  ip.family = family;
+  return ip;
+}
+
+IpAddress IpAddress::v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
+  IpAddress ip;
+  ip.bytes[0] = a;
+  ip.bytes[1] = b;
+  ip.bytes[2] = c;
+  ip.bytes[3] = d;
+  return ip;
+}
+
+IpAddress IpAddress::loopback(int family) {
+  if (family == MP_AF_INET6) {
+    IpAddress ip = any(MP_AF_INET6);
+    ip.bytes[15] = 1;
+    return ip;
+  }
+  return v4(127, 0, 0, 1);
+}
+
+namespace {
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+// BSD inet_aton grammar, as lwIP's ip4addr_aton implements it: up to four numbers separated
+// by dots, each decimal, octal (leading 0) or hex (0x); the last one fills the remaining bytes.
+// Unsigned arithmetic wraps like lwIP's u32_t does.
+std::optional<IpAddress> parse_ipv4(std::string_view text) {
+  uint32_t parts[4] = {0, 0, 0, 0};
+  size_t count = 0;
+  size_t i = 0;
+  uint32_t value = 0;
+  for (;;) {
+    if (i >= text.size() || !std::isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
+    value = 0;
+    uint32_t base = 10;
+    if (text[i] == '0') {
+      ++i;
+      if (i < text.size() && (text[i] == 'x' || text[i] == 'X')) {
+        base = 16;
+        ++i;
+      } else {
+        base = 8;
+      }
+    }
+    for (; i < text.size(); ++i) {
+      const unsigned char c = static_cast<unsigned char>(text[i]);
+      if (std::isdigit(c) && (base != 8 || c < '8')) {
+        value = value * base + (c - '0');
+      } else if (base == 16 && std::isxdigit(c)) {
+        value = (value << 4) | static_cast<uint32_t>(std::tolower(c) - 'a' + 10);
+      } else {
+        break;
+      }
+    }
+    if (i < text.size() && text[i] == '.') {
+      // a.b.c.d: the first three parts are bytes; a fourth dot is an error.
+      if (count >= 3 || value > 0xff) return std::nullopt;
+      parts[count++] = value;
+      ++i;
+      continue;
+    }
+    break;
+  }
+  if (i < text.size() && !is_space(text[i])) return std::nullopt;
+
+  uint32_t address = 0;
+  switch (count) {
+    case 0:  // a: 32 bits
+      address = value;
+      break;
+    case 1:  // a.b: 8.24 bits
+      if (value > 0xffffffu) return std::nullopt;
+      address = (parts[0] << 24) | value;
+      break;
+    case 2:  // a.b.c: 8.8.16 bits
+      if (value > 0xffffu) return std::nullopt;
+      address = (parts[0] << 24) | (parts[1] << 16) | value;
+      break;
+    default:  // a.b.c.d
+      if (value > 0xffu) return std::nullopt;
+      address = (parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | value;
+      break;
+  }
+  return IpAddress::v4(static_cast<uint8_t>(address >> 24), static_cast<uint8_t>(address >> 16),
+                       static_cast<uint8_t>(address >> 8), static_cast<uint8_t>(address));
+}
+
+std::optional<IpAddress> parse_ipv6(std::string_view text) {
+  std::string host(text);
+  uint32_t scope = 0;
+  const size_t percent = host.find('%');
+  if (percent != std::string::npos) {
+    const std::string zone = host.substr(percent + 1);
+    if (zone.empty() || zone.size() > 10) return std::nullopt;
+    for (char c : zone) {
+      if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+    }
+    scope = static_cast<uint32_t>(std::strtoul(zone.c_str(), nullptr, 10));
+    host.resize(percent);
+  }
+  IpAddress ip = IpAddress::any(MP_AF_INET6);
+  if (inet_pton(AF_INET6, host.c_str(), ip.bytes.data()) != 1) return std::nullopt;
+  ip.scope_id = scope;
+  return ip;
+}
+
+}  // namespace
+
+std::optional<IpAddress> IpAddress::parse(std::string_view text, bool allow_ipv6) {
+  if (text.empty()) return any(MP_AF_INET);
+  if (text.find('\0') != std::string_view::npos) return std::nullopt;
+  if (text.find(':') != std::string_view::npos) {
+    if (!allow_ipv6) return std::nullopt;
+    return parse_ipv6(text);
+  }
+  return parse_ipv4(text);
+}
+
+bool IpAddress::is_any() const {
+  const size_t n = family == MP_AF_INET6 ? 16 : 4;
+  for (size_t i = 0; i < n; ++i) {
+    if (bytes[i] != 0) return false;
+  }
+  return true;
+}
+
+bool IpAddress::is_loopback() const {
+  if (family == MP_AF_INET) return bytes[0] == 127;
+  return *this == loopback(MP_AF_INET6);
+}
+
+bool IpAddress::is_multicast() const {
+  if (family == MP_AF_INET) return (bytes[0] & 0xf0) == 0xe0;
+  return bytes[0] == 0xff;
+}
+
+bool IpAddress::is_limited_broadcast() const {
+  return family == MP_AF_INET && bytes[0] == 255 && bytes[1] == 255 && bytes[2] == 255 &&
+         bytes[3] == 255;
+}
+
+std::string IpAddress::to_string() const {
+  char text[INET6_ADDRSTRLEN] = {0};
+  if (family == MP_AF_INET6) {
+    inet_ntop(AF_INET6, bytes.data(), text, sizeof(text));
+  } else {
+    inet_ntop(AF_INET, bytes.data(), text, sizeof(text));
+  }
+  return text;
+}
+
+}  // namespace mpsock

@@ -1,0 +1,121 @@
+// A TCP socket with modlwip's semantics over a host TCP connection driven by libuv.
+//
+// The firmware's shape is kept: libuv callbacks (lwIP's raw-API callbacks on the camera) only
+// push into the socket's queues and change its state; the script-facing calls wait on those
+// queues with a deadline.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdlib>
+#include <deque>
+#include <memory>
+
+#include "mpsock/socket.h"
+#include "mpsock/stack.h"
+
+namespace mpsock {
+
+class TcpSocket final : public Socket {
+ public:
+  static std::shared_ptr<TcpSocket> create(std::shared_ptr<Stack> stack, int af, const Profile& limits);
+  ~TcpSocket() override;
+
+  Status bind(const Endpoint& local) override;
+  Status listen(int backlog) override;
+  Result<Accepted> accept() override;
+  Status connect(const Endpoint& remote) override;
+  Result<size_t> send(const uint8_t* data, size_t len) override;
+  Status sendall(const uint8_t* data, size_t len) override;
+  Result<size_t> sendto(const uint8_t* data, size_t len, const Endpoint& to) override;
+  Result<size_t> recv(uint8_t* buf, size_t len, int flags) override;
+  Result<size_t> recvfrom(uint8_t* buf, size_t len, int flags, Endpoint* from) override;
+  int poll_locked(int requested) override;
+  Result<Endpoint> local_endpoint() override;
+  Result<Endpoint> peer_endpoint() override;
+
+ protected:
+  Result<size_t> stream_recv_once(uint8_t* buf, size_t len) override;
+  Result<size_t> stream_send_once(const uint8_t* data, size_t len) override;
+  void close_locked() override;
+  Result<OptionOutcome> set_option_locked(int option, const OptionValue& value) override;
+  int repr_state_locked() const override;
+  std::string repr_incoming_locked() const override;
+
+ private:
+  // modlwip's socket states; `failed` means lwIP freed the pcb after an error (kept in
+  // failure_) and `dead` that the error was reported and only EBADF is left.
+  enum class State { fresh, listening, connecting, connected, peer_closed, failed, dead };
+
+  // Received bytes as the kernel handed them over. One recv() returns at most the rest of one
+  // MSS-sized segment of the front chunk, as lwIP returns at most one pbuf.
+  struct RxChunk {
+    std::unique_ptr<uint8_t[]> data;
+    size_t size = 0;
+    size_t offset = 0;
+  };
+
+  TcpSocket(std::shared_ptr<Stack> stack, int af, const Profile& limits);
+
+  // Kernel connection handle. While it is open the socket keeps itself alive (self_), so
+  // callbacks can always reach it, even after the script dropped the socket.
+  Status open_handle(const IpAddress& family_of);
+  void close_handle(bool reset);
+  void release_pcb();
+  void apply_options();
+
+  Status check_connected_for_send();
+  Result<size_t> check_connected_for_recv(bool* finished);
+  Result<size_t> receive(std::unique_lock<std::mutex>& lock, uint8_t* buf, size_t len, int flags);
+  Result<size_t> send_some(std::unique_lock<std::mutex>& lock, const uint8_t* data, size_t len);
+  size_t send_room() const;
+  void write_to_host(const uint8_t* data, size_t len);
+  void fail(int firmware_errno);
+  void start_reading();
+  void stop_reading();
+  void consumed(size_t n);
+  void linger();
+
+  static void on_connect(uv_connect_t* request, int status);
+  static void on_connection(uv_stream_t* server, int status);
+  static void on_alloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
+  static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  static void on_write(uv_write_t* request, int status);
+  static void on_shutdown(uv_shutdown_t* request, int status);
+  static void on_close_timeout(uv_timer_t* timer);
+  static void on_close(uv_handle_t* handle);
+
+  State state_ = State::fresh;
+  int failure_ = 0;
+  bool reset_reported_ = false;
+  bool pcb_held_ = true;
+  PcbKind pcb_kind_ = PcbKind::tcp;
+
+  uv_tcp_t* handle_ = nullptr;
+  bool bound_ = false;
+  bool reuse_address_ = false;
+  bool no_delay_ = false;
+  std::shared_ptr<TcpSocket> self_;
+  Endpoint peer_;
+
+  std::deque<RxChunk> rx_;
+  size_t rx_bytes_ = 0;
+  bool reading_ = false;
+  std::unique_ptr<uint8_t[]> rx_spare_;
+  size_t rx_spare_size_ = 0;
+
+  size_t tx_queued_ = 0;  // bytes copied for the kernel and not yet written
+
+  uv_timer_t* close_timer_ = nullptr;  // aborts a graceful close that takes too long
+  bool lingering_ = false;
+
+  // Listening: connections lwIP has accepted for the script, at most accept_slots_. When the
+  // queue is full, libuv is left holding the next connection (it stops accepting until we take
+  // it), and the kernel's backlog holds the rest, as lwIP drops SYNs it has no room for.
+  std::deque<std::shared_ptr<TcpSocket>> accept_queue_;
+  size_t accept_slots_ = 1;
+  bool connection_waiting_ = false;
+  void take_waiting_connection();
+};
+
+}  // namespace mpsock

@@ -1,0 +1,328 @@
+#include "udp_socket.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "host_socket.h"
+
+namespace mpsock {
+
+namespace {
+
+constexpr size_t kReceiveBuffer = 64 * 1024;
+// IPv4 and UDP headers, which the datagram's pbuf must hold too.
+constexpr size_t kHeaders = 28;
+
+}  // namespace
+
+std::shared_ptr<UdpSocket> UdpSocket::create(std::shared_ptr<Stack> stack, int af, const Profile& limits) {
+  std::shared_ptr<UdpSocket> socket(new UdpSocket(std::move(stack), af, limits));
+  socket->stack_->register_socket(socket);
+  return socket;
+}
+
+UdpSocket::UdpSocket(std::shared_ptr<Stack> stack, int af, const Profile& limits)
+    : Socket(std::move(stack), af, MP_SOCK_DGRAM) {
+  limits_ = limits;
+}
+
+UdpSocket::~UdpSocket() {
+  if (pcb_held_) stack_->release_pcb(PcbKind::udp);
+}
+
+// The kernel socket is made when the family is known: at bind, connect, the first send or a
+// membership change. Until then nothing can arrive anyway.
+Status UdpSocket::open_handle(int family) {
+  if (handle_ != nullptr) return {};
+  const IpAddress kind = IpAddress::any(family);
+  const int fd = open_host_socket(kind, SOCK_DGRAM);
+  if (fd < 0) return Error::os(MP_ENOMEM);
+  const int reuse = reuse_address_ ? 1 : 0;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse));
+  const int broadcast = broadcast_ ? 1 : 0;
+  setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &broadcast, sizeof(broadcast));
+  if (family == MP_AF_INET) {
+    // The emulated LAN is loopback: multicast goes out there and comes back to us too.
+    in_addr loopback{};
+    loopback.s_addr = htonl(INADDR_LOOPBACK);
+    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &loopback, sizeof(loopback));
+    const unsigned char on = 1;
+    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &on, sizeof(on));
+  }
+  auto* handle = new uv_udp_t;
+  uv_udp_init(stack_->loop(), handle);
+  handle->data = this;
+  if (uv_udp_open(handle, fd) != 0) {
+    ::close(fd);
+    uv_close(reinterpret_cast<uv_handle_t*>(handle),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_udp_t*>(h); });
+    return Error::os(MP_ENOMEM);
+  }
+  // uv_udp_open turns SO_REUSEADDR on; put back what the script asked for.
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse));
+  handle_ = handle;
+  handle_family_ = family;
+  self_ = std::static_pointer_cast<UdpSocket>(shared_from_this());
+  // A UDP socket receives from creation (modlwip installs its callback at once).
+  uv_udp_recv_start(handle_, on_alloc, on_receive);
+  return {};
+}
+
+void UdpSocket::close_handle() {
+  if (handle_ == nullptr) return;
+  uv_udp_recv_stop(handle_);
+  uv_close(reinterpret_cast<uv_handle_t*>(handle_), on_close);
+  handle_ = nullptr;
+}
+
+void UdpSocket::on_close(uv_handle_t* handle) {
+  auto* socket = static_cast<UdpSocket*>(handle->data);
+  delete reinterpret_cast<uv_udp_t*>(handle);
+  std::shared_ptr<UdpSocket> keep = std::move(socket->self_);  // may destroy the socket
+}
+
+void UdpSocket::close_locked() {
+  close_handle();
+  queue_.clear();
+  if (pcb_held_) {
+    pcb_held_ = false;
+    stack_->release_pcb(PcbKind::udp);
+  }
+}
+
+Status UdpSocket::bind(const Endpoint& local) {
+  std::lock_guard<std::mutex> guard(stack_->mutex());
+  if (closed_) return Error::os(MP_EBADF);
+  if (bound_) return Error::os(MP_EINVAL);
+  Status opened = open_handle(local.ip.family);
+  if (!opened) return opened;
+  uv_os_fd_t fd;
+  uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd);
+  // Unlike a TCP server, a UDP socket keeps the host's wildcard: broadcast and multicast only
+  // reach sockets bound to it.
+  HostAddress host = to_host_address(local.ip, local.port);
+  int r = ::bind(fd, host.get(), host.length);
+  if (r != 0 && errno == EADDRNOTAVAIL) {
+    host = to_host_address(IpAddress::loopback(local.ip.family), local.port);
+    r = ::bind(fd, host.get(), host.length);
+  }
+  if (r != 0) return Error::os(firmware_errno_for_bind(-errno));
+  bound_ = true;
+  return {};
+}
+
+Status UdpSocket::connect(const Endpoint& remote) {
+  std::lock_guard<std::mutex> guard(stack_->mutex());
+  if (closed_) return Error::os(MP_EBADF);
+  Status opened = open_handle(remote.ip.family);
+  if (!opened) return opened;
+  // udp_connect only records the default peer; the kernel also filters what arrives, as lwIP
+  // does for a connected pcb.
+  if (connected_) uv_udp_connect(handle_, nullptr);
+  const HostAddress host = to_host_address(stack_->host_destination(remote.ip), remote.port);
+  const int r = uv_udp_connect(handle_, host.get());
+  if (r != 0) return Error::os(firmware_errno_for_connect(r));
+  connected_ = true;
+  peer_ = remote;
+  return {};
+}
+
+// lwip_raw_udp_send.
+Result<size_t> UdpSocket::send_datagram(const uint8_t* data, size_t len, const Endpoint* to) {
+  if (closed_) return Error::os(MP_EBADF);
+  if (len > kMaxUdpPayload) len = kMaxUdpPayload;
+  // pbuf_alloc(PBUF_RAM) takes the datagram from the lwIP heap.
+  if (len + kHeaders > limits_.mem_size) return Error::os(MP_ENOMEM);
+  if (to == nullptr && !connected_) {
+    // udp_send on an unconnected pcb sends to 0.0.0.0:0, which goes nowhere.
+    return len;
+  }
+  const Endpoint& destination = to != nullptr ? *to : peer_;
+  if (destination.ip.is_limited_broadcast() && !broadcast_) {
+    return Error::os(MP_EINVAL);  // lwIP's IP_SOF_BROADCAST filter: ERR_VAL
+  }
+  Status opened = open_handle(destination.ip.family);
+  if (!opened) return opened.error();
+  const HostAddress host = to_host_address(stack_->host_destination(destination.ip), destination.port);
+  uv_buf_t buf = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(data)), static_cast<unsigned int>(len));
+
+  // A connected kernel socket cannot send elsewhere; lwIP's pcb can, so step out and back.
+  const bool elsewhere = to != nullptr && connected_ && !(*to == peer_);
+  if (elsewhere) uv_udp_connect(handle_, nullptr);
+  int r = uv_udp_try_send(handle_, &buf, 1, (to != nullptr && (elsewhere || !connected_)) ? host.get() : nullptr);
+  if (elsewhere) {
+    const HostAddress back = to_host_address(stack_->host_destination(peer_.ip), peer_.port);
+    uv_udp_connect(handle_, back.get());
+  }
+  if (r >= 0) return len;
+  switch (r) {
+    case UV_EAGAIN:
+    case UV_ENOBUFS:
+    case UV_ENOMEM:
+    case UV_EMSGSIZE:
+      return Error::os(MP_ENOMEM);
+    case UV_EACCES:
+      return Error::os(MP_EINVAL);
+    case UV_ECONNREFUSED:
+      return len;  // an earlier datagram's ICMP error; lwIP does not see those
+    default:
+      return Error::os(MP_EHOSTUNREACH);
+  }
+}
+
+Result<size_t> UdpSocket::send(const uint8_t* data, size_t len) {
+  std::lock_guard<std::mutex> guard(stack_->mutex());
+  return send_datagram(data, len, nullptr);
+}
+
+Result<size_t> UdpSocket::sendto(const uint8_t* data, size_t len, const Endpoint& to) {
+  std::lock_guard<std::mutex> guard(stack_->mutex());
+  return send_datagram(data, len, &to);
+}
+
+Status UdpSocket::sendall(const uint8_t* data, size_t len) {
+  (void)data;
+  (void)len;
+  {
+    std::lock_guard<std::mutex> guard(stack_->mutex());
+    if (closed_) return Error::os(MP_EBADF);
+  }
+  return Error::not_implemented();
+}
+
+Result<size_t> UdpSocket::stream_send_once(const uint8_t* data, size_t len) { return send(data, len); }
+
+void UdpSocket::on_alloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf) {
+  (void)suggested;
+  auto* socket = static_cast<UdpSocket*>(handle->data);
+  if (!socket->rx_buffer_) socket->rx_buffer_.reset(new uint8_t[kReceiveBuffer]);
+  buf->base = reinterpret_cast<char*>(socket->rx_buffer_.get());
+  buf->len = kReceiveBuffer;
+}
+
+// udp_raw_incoming: a full queue drops the datagram ("no room in the inn").
+void UdpSocket::on_receive(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf,
+                           const sockaddr* from, unsigned flags) {
+  (void)flags;
+  auto* socket = static_cast<UdpSocket*>(handle->data);
+  if (nread < 0 || from == nullptr) return;  // ICMP errors do not reach a lwIP UDP pcb
+  if (socket->queue_.size() >= socket->limits_.udp_queue) return;
+  Datagram datagram;
+  datagram.data.assign(reinterpret_cast<const uint8_t*>(buf->base),
+                       reinterpret_cast<const uint8_t*>(buf->base) + nread);
+  datagram.from = from_host_address(from);
+  socket->queue_.push_back(std::move(datagram));
+  socket->fire_event_locked();
+  socket->stack_->notify_changed();
+}
+
+// lwip_raw_udp_receive: one datagram per call, cut to the buffer, the rest discarded.
+Result<size_t> UdpSocket::receive(std::unique_lock<std::mutex>& lock, uint8_t* buf, size_t len,
+                                  int flags, Endpoint* from) {
+  if (closed_) return Error::os(MP_EBADF);
+  if (queue_.empty()) {
+    const int64_t timeout = effective_recv_timeout_ms(flags);
+    const WaitOutcome outcome = stack_->wait(lock, Deadline::from_timeout_ms(timeout),
+                                             [this] { return !queue_.empty() || closed_; });
+    if (outcome == WaitOutcome::interrupted) return Error::interrupted();
+    if (closed_) return Error::os(MP_EBADF);
+    if (outcome == WaitOutcome::timed_out) return timeout_error(timeout);
+  }
+  Datagram& datagram = queue_.front();
+  const size_t n = std::min(len, datagram.data.size());
+  if (n > 0) std::memcpy(buf, datagram.data.data(), n);
+  if (from != nullptr) *from = datagram.from;
+  if ((flags & MP_MSG_PEEK) == 0) queue_.pop_front();
+  return n;
+}
+
+Result<size_t> UdpSocket::recv(uint8_t* buf, size_t len, int flags) {
+  std::unique_lock<std::mutex> lock(stack_->mutex());
+  return receive(lock, buf, len, flags, nullptr);
+}
+
+Result<size_t> UdpSocket::recvfrom(uint8_t* buf, size_t len, int flags, Endpoint* from) {
+  std::unique_lock<std::mutex> lock(stack_->mutex());
+  return receive(lock, buf, len, flags, from);
+}
+
+Result<size_t> UdpSocket::stream_recv_once(uint8_t* buf, size_t len) { return recv(buf, len, 0); }
+
+Status UdpSocket::set_membership(const std::vector<uint8_t>& request, bool join) {
+  const IpAddress group = IpAddress::v4(request[0], request[1], request[2], request[3]);
+  IpAddress interface = IpAddress::v4(request[4], request[5], request[6], request[7]);
+  // igmp_joingroup refuses a group that is not multicast (ERR_VAL).
+  if (!group.is_multicast()) return Error::os(MP_EINVAL);
+  if (interface.is_any()) interface = IpAddress::loopback();
+  Status opened = open_handle(MP_AF_INET);
+  if (!opened) return opened;
+  const int r = uv_udp_set_membership(handle_, group.to_string().c_str(), interface.to_string().c_str(),
+                                      join ? UV_JOIN_GROUP : UV_LEAVE_GROUP);
+  if (r != 0) return Error::os(MP_EINVAL);
+  return {};
+}
+
+Result<OptionOutcome> UdpSocket::set_option_locked(int option, const OptionValue& value) {
+  switch (option) {
+    case MP_SO_REUSEADDR:
+    case MP_SO_BROADCAST: {
+      const bool on = std::get<int64_t>(value) != 0;
+      (option == MP_SO_REUSEADDR ? reuse_address_ : broadcast_) = on;
+      if (handle_ != nullptr) {
+        uv_os_fd_t fd;
+        uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd);
+        const int flag = on ? 1 : 0;
+        setsockopt(fd, SOL_SOCKET, option == MP_SO_REUSEADDR ? SO_REUSEADDR : SO_BROADCAST, &flag,
+                   sizeof(flag));
+      }
+      return OptionOutcome::applied;
+    }
+    case MP_IP_ADD_MEMBERSHIP:
+    case MP_IP_DROP_MEMBERSHIP: {
+      Status changed = set_membership(std::get<std::vector<uint8_t>>(value), option == MP_IP_ADD_MEMBERSHIP);
+      if (!changed) return changed.error();
+      return OptionOutcome::applied;
+    }
+    case MP_TCP_NODELAY:
+      return OptionOutcome::applied;  // a TCP flag; nothing to do on UDP
+    default:
+      return OptionOutcome::not_implemented;
+  }
+}
+
+int UdpSocket::poll_locked(int requested) {
+  if (closed_) return MP_POLLNVAL;
+  int ready = 0;
+  if ((requested & MP_POLLIN) && !queue_.empty()) ready |= MP_POLLIN;
+  if (requested & MP_POLLOUT) ready |= MP_POLLOUT;  // UDP is always writable
+  return ready;
+}
+
+int UdpSocket::repr_state_locked() const { return closed_ ? -17 : 5; }  // STATE_ACTIVE_UDP
+
+std::string UdpSocket::repr_incoming_locked() const { return std::to_string(queue_.size()); }
+
+Result<Endpoint> UdpSocket::local_endpoint() {
+  std::lock_guard<std::mutex> guard(stack_->mutex());
+  if (closed_) return Error::os(MP_EBADF);
+  if (handle_ == nullptr) return Endpoint{IpAddress::any(family_ == MP_AF_INET6 ? MP_AF_INET6 : MP_AF_INET), 0};
+  sockaddr_storage name{};
+  int length = sizeof(name);
+  if (uv_udp_getsockname(handle_, reinterpret_cast<sockaddr*>(&name), &length) != 0) {
+    return Error::os(MP_EINVAL);
+  }
+  return from_host_address(reinterpret_cast<sockaddr*>(&name));
+}
+
+Result<Endpoint> UdpSocket::peer_endpoint() {
+  std::lock_guard<std::mutex> guard(stack_->mutex());
+  if (closed_) return Error::os(MP_EBADF);
+  if (!connected_) return Error::os(MP_ENOTCONN);
+  return peer_;
+}
+
+}  // namespace mpsock

@@ -1,0 +1,145 @@
+// Native (kernel) sockets playing the other end of a test over loopback. Every call has a
+// timeout, so a bug in the emulator fails a test instead of hanging it.
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <string>
+
+#include "mpsock/mpsock.h"
+
+namespace mpsock::test {
+
+inline constexpr int kPeerTimeoutMs = 5000;
+
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() { reset(); }
+  Fd(Fd&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  Fd& operator=(Fd&& other) noexcept {
+    if (this != &other) {
+      reset();
+      fd_ = other.fd_;
+      other.fd_ = -1;
+    }
+    return *this;
+  }
+  int get() const { return fd_; }
+  void reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+inline void set_timeouts(int fd) {
+  timeval tv{kPeerTimeoutMs / 1000, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+inline sockaddr_in loopback(uint16_t port) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return addr;
+}
+
+inline uint16_t local_port(int fd) {
+  sockaddr_in addr{};
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  return ntohs(addr.sin_port);
+}
+
+// A listening TCP socket on 127.0.0.1 and an ephemeral port.
+inline Fd tcp_listener(int backlog = 8) {
+  Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  const int on = 1;
+  setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+  sockaddr_in addr = loopback(0);
+  ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  ::listen(fd.get(), backlog);
+  set_timeouts(fd.get());
+  return fd;
+}
+
+// accept() with the peer timeout; an invalid Fd on timeout.
+inline Fd tcp_accept(int listener) {
+  pollfd p{listener, POLLIN, 0};
+  if (::poll(&p, 1, kPeerTimeoutMs) != 1) return Fd();
+  Fd fd(::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC));
+  set_timeouts(fd.get());
+  return fd;
+}
+
+inline Fd tcp_connect(uint16_t port) {
+  Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  set_timeouts(fd.get());
+  sockaddr_in addr = loopback(port);
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return Fd();
+  return fd;
+}
+
+inline Fd udp_socket() {
+  Fd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  sockaddr_in addr = loopback(0);
+  ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  set_timeouts(fd.get());
+  return fd;
+}
+
+inline bool send_all(int fd, const std::string& data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Reads exactly n bytes (or fewer at EOF/timeout).
+inline std::string recv_exactly(int fd, size_t n) {
+  std::string data;
+  char buf[65536];
+  while (data.size() < n) {
+    const size_t want = std::min(sizeof(buf), n - data.size());
+    const ssize_t got = ::recv(fd, buf, want, 0);
+    if (got <= 0) break;
+    data.append(buf, static_cast<size_t>(got));
+  }
+  return data;
+}
+
+// Closes with RST: SO_LINGER with a zero timeout.
+inline void reset_close(Fd& fd) {
+  linger lg{1, 0};
+  setsockopt(fd.get(), SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+  fd.reset();
+}
+
+inline Endpoint endpoint(uint16_t port) { return Endpoint{IpAddress::loopback(), port}; }
+
+// An emulator socket, asserting creation worked.
+inline std::shared_ptr<Socket> open(const std::shared_ptr<Stack>& stack, int type) {
+  auto created = stack->open_socket(MP_AF_INET, type, 0);
+  return created ? created.value() : nullptr;
+}
+
+// The desktop profile with the camera's small segment, for tests of segmenting.
+inline Profile profile(const char* name) { return *find_profile(name); }
+
+}  // namespace mpsock::test

@@ -1,0 +1,161 @@
+// Poll flags (modlwip lwip_socket_ioctl) and the poll object (modselect).
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "peer.h"
+
+namespace mpsock {
+namespace {
+
+using namespace mpsock::test;
+constexpr int kInOut = MP_POLLIN | MP_POLLOUT;
+
+struct Connected {
+  std::shared_ptr<Stack> stack = Stack::create();
+  Fd listener = tcp_listener();
+  std::shared_ptr<Socket> client;
+  Fd server;
+  Connected() {
+    client = open(stack, MP_SOCK_STREAM);
+    EXPECT_TRUE(client->connect(endpoint(local_port(listener.get()))));
+    server = tcp_accept(listener.get());
+  }
+  // Polls until the socket reports something beyond `quiet`.
+  int wait_for_change(int quiet) {
+    for (int i = 0; i < 200; ++i) {
+      EXPECT_TRUE(stack->sleep_ms(5));
+      const int now = client->poll(kInOut);
+      if (now != quiet) return now;
+    }
+    return client->poll(kInOut);
+  }
+};
+
+TEST(PollFlags, NewSocketIsHupAndOut) {
+  auto stack = Stack::create();
+  auto s = open(stack, MP_SOCK_STREAM);
+  EXPECT_EQ(s->poll(kInOut), MP_POLLHUP | MP_POLLOUT);
+  EXPECT_EQ(s->poll(0), MP_POLLHUP);  // HUP is reported even when not asked for
+}
+
+TEST(PollFlags, ConnectedIsWritableAndReadableWithData) {
+  Connected c;
+  EXPECT_EQ(c.client->poll(kInOut), MP_POLLOUT);
+  ASSERT_TRUE(send_all(c.server.get(), "x"));
+  EXPECT_EQ(c.wait_for_change(MP_POLLOUT), kInOut);
+}
+
+TEST(PollFlags, PeerCloseReportsWhatWasAsked) {
+  Connected c;
+  c.server.reset();
+  EXPECT_EQ(c.wait_for_change(MP_POLLOUT), kInOut);
+  EXPECT_EQ(c.client->poll(MP_POLLIN), MP_POLLIN);
+}
+
+TEST(PollFlags, ResetBeforeAndAfterItWasReported) {
+  Connected c;
+  reset_close(c.server);
+  EXPECT_EQ(c.wait_for_change(MP_POLLOUT), MP_POLLIN | MP_POLLOUT | MP_POLLERR | MP_POLLHUP);
+  uint8_t buf[4];
+  ASSERT_TRUE(c.client->recv(buf, 4, 0).error().is_os(MP_ECONNRESET));
+  EXPECT_EQ(c.client->poll(kInOut), MP_POLLIN | MP_POLLHUP);
+}
+
+TEST(PollFlags, ClosedIsNval) {
+  Connected c;
+  c.client->close();
+  EXPECT_EQ(c.client->poll(kInOut), MP_POLLNVAL);
+}
+
+TEST(PollFlags, ListenerIsReadableWithAWaitingConnection) {
+  auto stack = Stack::create();
+  auto listener = open(stack, MP_SOCK_STREAM);
+  ASSERT_TRUE(listener->bind(endpoint(0)));
+  ASSERT_TRUE(listener->listen(2));
+  EXPECT_EQ(listener->poll(MP_POLLIN), 0);
+  Fd client = tcp_connect(listener->local_endpoint()->port);
+  Poller poller(stack);
+  poller.add_socket(7, listener, MP_POLLIN);
+  auto ready = poller.poll(5000, false);
+  ASSERT_TRUE(ready);
+  ASSERT_EQ(ready->size(), 1u);
+  EXPECT_EQ((*ready)[0].key, 7u);
+  EXPECT_EQ((*ready)[0].events, MP_POLLIN);
+}
+
+TEST(PollFlags, UdpIsAlwaysWritable) {
+  auto stack = Stack::create();
+  auto s = open(stack, MP_SOCK_DGRAM);
+  EXPECT_EQ(s->poll(kInOut), MP_POLLOUT);
+}
+
+TEST(Poller, TimeoutZeroReturnsAtOnceAndTimeoutWaits) {
+  Connected c;
+  Poller poller(c.stack);
+  poller.add_socket(1, c.client, MP_POLLIN);
+  auto none = poller.poll(0, false);
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+  const auto start = Clock::now();
+  auto later = poller.poll(80, false);
+  ASSERT_TRUE(later);
+  EXPECT_TRUE(later->empty());
+  EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(80));
+}
+
+TEST(Poller, ModifyUnregisteredFailsAndUnregisterIsQuiet) {
+  Connected c;
+  Poller poller(c.stack);
+  EXPECT_FALSE(poller.modify(1, MP_POLLIN));
+  poller.remove(1);
+  poller.add_socket(1, c.client, MP_POLLIN);
+  poller.add_socket(1, c.client, MP_POLLOUT);  // registering again replaces the mask
+  EXPECT_EQ(poller.size(), 1u);
+  auto ready = poller.poll(0, false);
+  ASSERT_TRUE(ready);
+  ASSERT_EQ(ready->size(), 1u);
+  EXPECT_EQ((*ready)[0].events, MP_POLLOUT);
+}
+
+TEST(Poller, OneShotDisarmsUntilModify) {
+  Connected c;
+  Poller poller(c.stack);
+  poller.add_socket(1, c.client, MP_POLLOUT);
+  auto first = poller.poll(0, true);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->size(), 1u);
+  auto second = poller.poll(0, true);
+  ASSERT_TRUE(second);
+  EXPECT_TRUE(second->empty());
+  ASSERT_TRUE(poller.modify(1, MP_POLLOUT));
+  auto third = poller.poll(0, true);
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->size(), 1u);
+}
+
+TEST(Poller, HostDescriptors) {
+  auto stack = Stack::create();
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  Poller poller(stack);
+  poller.add_fd(1, fds[0], MP_POLLIN);
+  auto idle = poller.poll(0, false);
+  ASSERT_TRUE(idle);
+  EXPECT_TRUE(idle->empty());
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    (void)!::write(fds[1], "x", 1);
+  });
+  auto ready = poller.poll(5000, false);
+  writer.join();
+  ASSERT_TRUE(ready);
+  ASSERT_EQ(ready->size(), 1u);
+  EXPECT_EQ((*ready)[0].events, MP_POLLIN);
+  poller.remove(1);
+  ::close(fds[0]);
+  ::close(fds[1]);
+}
+
+}  // namespace
+}  // namespace mpsock
