@@ -67,6 +67,8 @@ class Socket : public std::enable_shared_from_this<Socket> {
   int type() const { return type_; }
   int family() const { return family_; }
   Stack& stack() { return *stack_; }
+  // The profile the socket was created under; its limits stay with the socket.
+  const Profile& limits() const { return limits_; }
 
   // ---- The firmware's socket methods ----
   virtual Status bind(const Endpoint& local) = 0;

@@ -1,0 +1,97 @@
+"""The `mpsock` command."""
+
+import argparse
+import sys
+
+from . import _mpsock, runner
+
+
+def _host_pair(text):
+    name, sep, address = text.partition("=")
+    if not sep or not name or not address:
+        raise argparse.ArgumentTypeError("expected NAME=ADDRESS, got %r" % text)
+    return name, address
+
+
+def _profile_name(text):
+    names = [p["name"] for p in _mpsock.profiles()]
+    if text not in names:
+        raise argparse.ArgumentTypeError("unknown profile %r (known: %s)" % (text, ", ".join(names)))
+    return text
+
+
+def add_stack_options(parser):
+    parser.add_argument("--profile", type=_profile_name, help="board profile (see `mpsock profiles`)")
+    parser.add_argument(
+        "--host", dest="hosts", action="append", default=[], type=_host_pair, metavar="NAME=ADDRESS",
+        help="answer getaddrinfo(NAME) with ADDRESS (repeatable)")
+    parser.add_argument("--offline", action="store_true", help="resolve only numeric addresses and --host names")
+    parser.add_argument(
+        "--expose", action="store_true",
+        help="let TCP servers bound to 0.0.0.0 listen on every host interface (default: loopback only)")
+
+
+def cmd_run(args):
+    runner.prepare(profile=args.profile, expose=args.expose, hosts=args.hosts, offline=args.offline or None)
+    return runner.run_file(args.script, args.args)
+
+
+def cmd_profiles(args):
+    profiles = _mpsock.profiles()
+    default = _mpsock.default_profile_name()
+    columns = [
+        ("name", "name"), ("MSS", "tcp_mss"), ("TCP_WND", "tcp_wnd"), ("SND_BUF", "tcp_snd_buf"),
+        ("MEM_SIZE", "mem_size"), ("TCP pcbs", "tcp_pcbs"), ("listen", "tcp_listen_pcbs"),
+        ("UDP pcbs", "udp_pcbs"), ("UDP queue", "udp_queue"), ("backlog", "listen_backlog"),
+        ("IPv6", "ipv6"),
+    ]
+
+    def cell(profile, key):
+        value = profile[key]
+        if key in ("tcp_pcbs", "tcp_listen_pcbs", "udp_pcbs") and value == 0:
+            return "-"
+        if key == "udp_pcbs" and value:
+            return "%d (%d free)" % (value, value - profile["udp_pcbs_for_system"])
+        if key == "name" and value == default:
+            return value + " *"
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return str(value)
+
+    rows = [[title for title, _ in columns]] + [[cell(p, key) for _, key in columns] for p in profiles]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
+    for row in rows:
+        print("  ".join(text.ljust(width) for text, width in zip(row, widths)).rstrip())
+    print()
+    for p in profiles:
+        print("%s: %s (%s)" % (p["name"], p["description"], p["source"]))
+    print("* default; '-' means no limit")
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="mpsock", description="Run OpenMV Cam network scripts on the desktop, as on the camera.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    run = commands.add_parser("run", help="run a camera script under the emulator")
+    add_stack_options(run)
+    run.add_argument("script", help="the script to run")
+    run.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
+    run.set_defaults(handler=cmd_run)
+
+    profiles = commands.add_parser("profiles", help="list the board profiles and their limits")
+    profiles.set_defaults(handler=cmd_profiles)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    status = args.handler(args)
+    runner.exit_with(status)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""Running a camera script under the emulator: its imports resolve to the emulator's modules,
+and its exit status and traceback are what CPython would give (or, for mpsock-micropython,
+what MicroPython's unix port gives)."""
+
+import atexit
+import os
+import signal
+import sys
+import traceback
+import types
+
+from . import _mpsock, signals
+from .importer import ScriptImports
+from .modules import script_modules
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_shutdown_registered = False
+
+
+class Style:
+    """How an uncaught exception is reported."""
+
+    CPYTHON = "cpython"
+    MICROPYTHON = "micropython"
+
+
+def prepare(profile=None, expose=False, hosts=(), offline=None):
+    """Sets up the emulated stack for a run: profile, host table, signal delivery, and a clean
+    shutdown at exit (after the script's threads end, so they can still use their sockets)."""
+    global _shutdown_registered
+    if profile:
+        _mpsock.use_profile(profile)
+    if expose:
+        _mpsock.expose_wildcard(True)
+    if offline is None:
+        offline = os.environ.get("MPSOCK_OFFLINE", "") not in ("", "0")
+    if offline:
+        _mpsock.use_system_resolver(False)
+    for name, address in hosts:
+        _mpsock.add_host(name, address)
+    signals.install()
+    if not _shutdown_registered:
+        atexit.register(_mpsock.shutdown)
+        _shutdown_registered = True
+
+
+def _is_ours(frame):
+    filename = frame.f_code.co_filename
+    return filename.startswith(_PACKAGE_DIR + os.sep) or filename.startswith("<frozen importlib")
+
+
+def script_traceback(tb):
+    """The traceback without mpsock's own frames (nor importlib's), as if the script ran alone."""
+    frames = []
+    while tb is not None:
+        if not _is_ours(tb.tb_frame):
+            frames.append((tb.tb_frame, tb.tb_lasti, tb.tb_lineno))
+        tb = tb.tb_next
+    rebuilt = None
+    for frame, lasti, lineno in reversed(frames):
+        rebuilt = types.TracebackType(rebuilt, frame, lasti, lineno)
+    return rebuilt
+
+
+def _strip_chain(error, seen=None):
+    seen = seen or set()
+    if error is None or id(error) in seen:
+        return
+    seen.add(id(error))
+    error.__traceback__ = script_traceback(error.__traceback__)
+    _strip_chain(error.__cause__, seen)
+    _strip_chain(error.__context__, seen)
+
+
+def print_micropython_traceback(error, stream):
+    """MicroPython's format: file, line and function of each frame, then the exception."""
+    print("Traceback (most recent call last):", file=stream)
+    tb = error.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        print('  File "%s", line %d, in %s' % (code.co_filename, tb.tb_lineno, code.co_name), file=stream)
+        tb = tb.tb_next
+    text = str(error)
+    name = type(error).__name__
+    print("%s: %s" % (name, text) if text else name, file=stream)
+
+
+def report(error, style):
+    _strip_chain(error)
+    sys.stdout.flush()
+    if style == Style.MICROPYTHON:
+        print_micropython_traceback(error, sys.stderr)
+    else:
+        traceback.print_exception(type(error), error, error.__traceback__)
+    sys.stderr.flush()
+
+
+def exit_status(error):
+    """sys.exit's rules for a SystemExit."""
+    code = error.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def run_source(source, filename, argv, path0, style=Style.CPYTHON, user_dirs=None):
+    """Runs `source` as the __main__ module with the emulator's modules. Returns the exit
+    status; KeyboardInterrupt is reported and given back as 130."""
+    main = types.ModuleType("__main__")
+    main.__file__ = filename
+    main.__loader__ = None
+    dirs = list(user_dirs) if user_dirs is not None else [path0 or os.getcwd()]
+    imports = ScriptImports(script_modules(), dirs)
+    main.__dict__["__builtins__"] = imports.builtins
+
+    saved_main = sys.modules.get("__main__")
+    saved_argv = sys.argv
+    saved_path0 = sys.path[0] if sys.path else None
+    sys.modules["__main__"] = main
+    sys.argv = list(argv)
+    if sys.path:
+        sys.path[0] = path0
+    else:
+        sys.path.append(path0)
+    try:
+        with imports:
+            try:
+                code = compile(source, filename, "exec", dont_inherit=True)
+                exec(code, main.__dict__)
+            except SystemExit as error:
+                return exit_status(error)
+            except KeyboardInterrupt as error:
+                report(error, style)
+                return 130
+            except BaseException as error:  # noqa: BLE001 - reported like an uncaught exception
+                report(error, style)
+                return 1
+        return 0
+    finally:
+        sys.stdout.flush()
+        sys.modules["__main__"] = saved_main
+        sys.argv = saved_argv
+        if saved_path0 is not None and sys.path:
+            sys.path[0] = saved_path0
+
+
+def read_script(path):
+    """The script's text, or (None, message) when it cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(), None
+    except OSError as error:
+        return None, "mpsock: can't open file '%s': [Errno %d] %s" % (path, error.errno, error.strerror)
+
+
+def run_file(path, args=(), style=Style.CPYTHON, extra_dirs=()):
+    source, problem = read_script(path)
+    if source is None:
+        print(problem, file=sys.stderr)
+        return 2
+    folder = os.path.dirname(os.path.abspath(path))
+    return run_source(source, path, [path] + list(args), folder, style, [folder] + list(extra_dirs))
+
+
+def exit_with(status):
+    """Ends the process with `status`; 130 from a KeyboardInterrupt ends it by SIGINT, as
+    CPython does."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if status == 130 and hasattr(signal, "SIGINT"):
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+    sys.exit(status)

@@ -1,0 +1,544 @@
+// The socket module, as the camera's firmware shows it (MicroPython extmod/modlwip.c). The
+// module's whole Python surface is the table in define_socket_module at the bottom; the
+// semantics live in the emulator core, this file only converts and releases the GIL.
+#include "modsocket.h"
+
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <string>
+
+#include "mpsock/resolver.h"
+#include "mpsock/stack.h"
+#include "py_errors.h"
+
+namespace mpsock::py {
+
+namespace {
+
+using pyb::gil_scoped_release;
+
+// Payloads are read into Python bytes in pieces of at most this much.
+constexpr size_t kReadPiece = 1 << 20;
+
+PySocket& self_of(pyb::handle self) { return pyb::cast<PySocket&>(self); }
+
+Socket& core(pyb::handle self) {
+  PySocket& s = self_of(self);
+  return *s.socket;
+}
+
+// lwip_parse_inet_addr: a (host, port) tuple or list with a numeric host; IPv6 profiles also
+// take (host, port, flowinfo, scopeid).
+Endpoint parse_endpoint(pyb::handle address, bool ipv6) {
+  if (!PyTuple_Check(address.ptr()) && !PyList_Check(address.ptr())) {
+    PyErr_Format(PyExc_TypeError, "object '%s' isn't a tuple or list", Py_TYPE(address.ptr())->tp_name);
+    throw pyb::error_already_set();
+  }
+  pyb::sequence items = pyb::reinterpret_borrow<pyb::sequence>(address);
+  const size_t n = items.size();
+  if (n != 2 && !(ipv6 && n == 4)) {
+    PyErr_SetString(PyExc_ValueError, "tuple/list has wrong length");
+    throw pyb::error_already_set();
+  }
+  pyb::object host = items[0];
+  std::string text;
+  if (PyUnicode_Check(host.ptr())) {
+    text = host.cast<std::string>();
+  } else if (PyBytes_Check(host.ptr())) {
+    text = std::string(PyBytes_AS_STRING(host.ptr()), static_cast<size_t>(PyBytes_GET_SIZE(host.ptr())));
+  } else {
+    PyErr_Format(PyExc_TypeError, "can't convert '%s' object to str implicitly", Py_TYPE(host.ptr())->tp_name);
+    throw pyb::error_already_set();
+  }
+  const int64_t port = to_int(items[1]);
+  std::optional<IpAddress> ip = IpAddress::parse(text, ipv6);
+  if (!ip) {
+    // A host name here is an error on the camera: resolve it with getaddrinfo first.
+    PyErr_SetString(PyExc_ValueError, "invalid arguments");
+    throw pyb::error_already_set();
+  }
+  if (port < 0 || port > 65535) {
+    // lwIP would truncate the port to 16 bits; the emulator refuses it instead.
+    PyErr_SetString(PyExc_ValueError, "port must be 0-65535");
+    throw pyb::error_already_set();
+  }
+  if (n == 4) {
+    if (to_int(items[2]) != 0) {
+      PyErr_SetString(PyExc_ValueError, "flowinfo must be 0");
+      throw pyb::error_already_set();
+    }
+    const int64_t scope = to_int(items[3]);
+    if (scope < 0 || scope > UINT32_MAX) {
+      PyErr_SetString(PyExc_ValueError, "scope id out of range");
+      throw pyb::error_already_set();
+    }
+    if (ip->family == MP_AF_INET6) ip->scope_id = static_cast<uint32_t>(scope);
+  }
+  return Endpoint{*ip, static_cast<uint16_t>(port)};
+}
+
+// lwip_format_inet_addr: always a 2-tuple.
+pyb::tuple format_endpoint(const Endpoint& endpoint) {
+  return pyb::make_tuple(endpoint.ip.to_string(), endpoint.port);
+}
+
+bool ipv6_for(pyb::handle self) { return core(self).limits().ipv6; }
+
+// Python bytes of up to `capacity` bytes filled by `fill(buffer, capacity)` with the GIL
+// released, then cut to what was filled.
+template <class Fill>
+pyb::bytes receive_bytes(size_t capacity, Fill fill) {
+  PyObject* raw = PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(capacity));
+  if (raw == nullptr) throw pyb::error_already_set();
+  pyb::object bytes = pyb::reinterpret_steal<pyb::object>(raw);
+  auto* data = reinterpret_cast<uint8_t*>(PyBytes_AS_STRING(raw));
+  Result<size_t> got = [&] {
+    gil_scoped_release release;
+    return fill(data, capacity);
+  }();
+  if (!got) raise(got.error());
+  if (*got != capacity) {
+    PyObject* shrunk = bytes.release().ptr();
+    if (_PyBytes_Resize(&shrunk, static_cast<Py_ssize_t>(*got)) != 0) throw pyb::error_already_set();
+    return pyb::reinterpret_steal<pyb::bytes>(shrunk);
+  }
+  return pyb::reinterpret_steal<pyb::bytes>(bytes.release());
+}
+
+// The most one receive can return: a segment for TCP, a datagram for UDP.
+size_t receive_capacity(Socket& socket, int64_t requested) {
+  const size_t most = socket.type() == MP_SOCK_STREAM ? socket.limits().tcp_mss : kMaxUdpPayload;
+  return std::min(static_cast<size_t>(requested), most);
+}
+
+int64_t checked_size(pyb::handle value, const char* what) {
+  const int64_t n = to_int(value);
+  if (n < 0) {
+    PyErr_Format(PyExc_ValueError, "negative %s", what);
+    throw pyb::error_already_set();
+  }
+  return n;
+}
+
+// ---- Methods ----
+
+pyb::object make_python_socket(bool desktop, std::shared_ptr<Socket> socket) {
+  if (desktop) return pyb::cast(new PyDesktopSocket(std::move(socket)), pyb::return_value_policy::take_ownership);
+  return pyb::cast(new PySocket(std::move(socket)), pyb::return_value_policy::take_ownership);
+}
+
+bool is_desktop(pyb::handle self) { return pyb::isinstance<PyDesktopSocket>(self); }
+
+void socket_close(pyb::handle self) {
+  PySocket& s = self_of(self);
+  {
+    gil_scoped_release release;
+    s.socket->close();
+  }
+  unregister_callback(s.callback);
+  s.callback.reset();
+}
+
+// Runs `call` without the GIL; its Result is checked once the GIL is back.
+template <class Call>
+auto without_gil(Call call) {
+  gil_scoped_release release;
+  return call();
+}
+
+void socket_bind(pyb::handle self, pyb::handle address) {
+  const Endpoint local = parse_endpoint(address, ipv6_for(self));
+  Socket& s = core(self);
+  check(without_gil([&] { return s.bind(local); }));
+}
+
+void socket_listen(pyb::handle self, pyb::args args) {
+  if (args.size() > 1) {
+    PyErr_SetString(PyExc_TypeError, "listen() takes at most 1 argument");
+    throw pyb::error_already_set();
+  }
+  Socket& s = core(self);
+  const int64_t backlog = args.size() == 1 ? to_int(args[0]) : s.limits().listen_backlog;
+  const int clamped = backlog < 0 ? 0 : (backlog > 255 ? 255 : static_cast<int>(backlog));  // lwIP's u8_t
+  check(without_gil([&] { return s.listen(clamped); }));
+}
+
+pyb::tuple socket_accept(pyb::handle self) {
+  Socket& s = core(self);
+  Accepted accepted = check(without_gil([&] { return s.accept(); }));
+  pyb::object child = make_python_socket(is_desktop(self), std::move(accepted.socket));
+  return pyb::make_tuple(child, format_endpoint(accepted.peer));
+}
+
+void socket_connect(pyb::handle self, pyb::handle address) {
+  const Endpoint remote = parse_endpoint(address, ipv6_for(self));
+  Socket& s = core(self);
+  check(without_gil([&] { return s.connect(remote); }));
+}
+
+size_t socket_send(pyb::handle self, pyb::handle data) {
+  Buffer buffer;
+  get_read_buffer(data, &buffer);
+  Socket& s = core(self);
+  return check(without_gil([&] { return s.send(buffer.data, buffer.size); }));
+}
+
+void socket_sendall(pyb::handle self, pyb::handle data) {
+  Buffer buffer;
+  get_read_buffer(data, &buffer);
+  Socket& s = core(self);
+  check(without_gil([&] { return s.sendall(buffer.data, buffer.size); }));
+}
+
+size_t socket_sendto(pyb::handle self, pyb::handle data, pyb::handle address) {
+  Buffer buffer;
+  get_read_buffer(data, &buffer);
+  const Endpoint to = parse_endpoint(address, ipv6_for(self));
+  Socket& s = core(self);
+  return check(without_gil([&] { return s.sendto(buffer.data, buffer.size, to); }));
+}
+
+int flags_of(const pyb::args& args) { return args.size() > 0 ? static_cast<int>(to_int(args[0])) : 0; }
+
+pyb::bytes socket_recv(pyb::handle self, pyb::handle size, pyb::args flags) {
+  if (flags.size() > 1) {
+    PyErr_SetString(PyExc_TypeError, "recv() takes at most 2 arguments");
+    throw pyb::error_already_set();
+  }
+  Socket& s = core(self);
+  const int64_t n = checked_size(size, "buffersize in recv");
+  const int f = flags_of(flags);
+  return receive_bytes(receive_capacity(s, n), [&](uint8_t* data, size_t capacity) { return s.recv(data, capacity, f); });
+}
+
+pyb::tuple socket_recvfrom(pyb::handle self, pyb::handle size, pyb::args flags) {
+  if (flags.size() > 1) {
+    PyErr_SetString(PyExc_TypeError, "recvfrom() takes at most 2 arguments");
+    throw pyb::error_already_set();
+  }
+  Socket& s = core(self);
+  const int64_t n = checked_size(size, "buffersize in recvfrom");
+  const int f = flags_of(flags);
+  Endpoint from;
+  pyb::bytes data = receive_bytes(receive_capacity(s, n), [&](uint8_t* buf, size_t capacity) {
+    return s.recvfrom(buf, capacity, f, &from);
+  });
+  return pyb::make_tuple(data, format_endpoint(from));
+}
+
+// lwip_socket_settimeout: seconds in, milliseconds stored (truncated).
+void socket_settimeout(pyb::handle self, pyb::handle value) {
+  Socket& s = core(self);
+  if (value.is_none()) {
+    s.set_timeout_ms(-1);
+    return;
+  }
+  if (!PyLong_Check(value.ptr()) && !PyFloat_Check(value.ptr())) {
+    PyErr_Format(PyExc_TypeError, "can't convert %s to float", Py_TYPE(value.ptr())->tp_name);
+    throw pyb::error_already_set();
+  }
+  const double seconds = PyFloat_AsDouble(value.ptr());
+  if (seconds == -1.0 && PyErr_Occurred()) throw pyb::error_already_set();
+  if (!std::isfinite(seconds) || seconds < 0) {
+    // The camera stores a negative timeout as a huge unsigned number; refuse it instead.
+    PyErr_SetString(PyExc_ValueError, "timeout must be None or a non-negative number");
+    throw pyb::error_already_set();
+  }
+  s.set_timeout_ms(static_cast<int64_t>(seconds * 1000.0));
+}
+
+void socket_setblocking(pyb::handle self, pyb::handle flag) {
+  const int truth = PyObject_IsTrue(flag.ptr());
+  if (truth < 0) throw pyb::error_already_set();
+  core(self).set_timeout_ms(truth ? -1 : 0);
+}
+
+bool is_known_option(int64_t option) {
+  return option == MP_SO_REUSEADDR || option == MP_SO_BROADCAST || option == MP_TCP_NODELAY ||
+         option == MP_SO_SNDTIMEO || option == MP_SO_RCVTIMEO || option == MP_IP_ADD_MEMBERSHIP ||
+         option == MP_IP_DROP_MEMBERSHIP;
+}
+
+// lwip_socket_setsockopt(level, option, value): the level is not looked at.
+void socket_setsockopt(pyb::handle self, pyb::handle level, pyb::handle option_in, pyb::handle value) {
+  (void)level;
+  PySocket& py_socket = self_of(self);
+  const int64_t option = to_int(option_in);
+  if (option == MP_SO_CALLBACK) {
+    if (!value.is_none() && !PyCallable_Check(value.ptr())) {
+      PyErr_SetString(PyExc_TypeError, "callback must be callable or None");
+      throw pyb::error_already_set();
+    }
+    unregister_callback(py_socket.callback);
+    py_socket.callback.reset();
+    std::function<void()> hook;
+    if (!value.is_none()) {
+      py_socket.callback = register_callback(self.ptr(), pyb::reinterpret_borrow<pyb::object>(value));
+      hook = callback_hook(py_socket.callback);
+    }
+    gil_scoped_release release;
+    py_socket.socket->set_event_hook(std::move(hook));
+    return;
+  }
+  OptionValue converted = int64_t{0};
+  if (PyLong_Check(value.ptr())) {
+    converted = to_int(value);
+  } else if (has_buffer(value)) {
+    Buffer buffer;
+    get_read_buffer(value, &buffer);
+    converted = std::vector<uint8_t>(buffer.data, buffer.data + buffer.size);
+  } else if (is_known_option(option)) {
+    PyErr_Format(PyExc_TypeError, "can't convert %s to int", Py_TYPE(value.ptr())->tp_name);
+    throw pyb::error_already_set();
+  }
+  Socket& s = *py_socket.socket;
+  const OptionOutcome outcome = check(without_gil([&] { return s.set_option(0, static_cast<int>(option), converted); }));
+  if (outcome == OptionOutcome::not_implemented) {
+    pyb::print("Warning: lwip.setsockopt() not implemented");
+  }
+}
+
+pyb::object socket_makefile(pyb::handle self, pyb::args args) {
+  if (args.size() > 2) {
+    PyErr_SetString(PyExc_TypeError, "makefile() takes at most 2 arguments");
+    throw pyb::error_already_set();
+  }
+  return pyb::reinterpret_borrow<pyb::object>(self);  // the socket is its own stream
+}
+
+// ---- Stream methods (py/stream.c) ----
+
+pyb::object socket_read(pyb::handle self, pyb::args args) {
+  Socket& s = core(self);
+  const int64_t n = args.size() > 0 && !args[0].is_none() ? to_int(args[0]) : -1;
+  if (n < 0) {
+    std::optional<std::string> all = check(without_gil([&] { return s.read_all(); }));
+    if (!all) return pyb::none();
+    return pyb::bytes(*all);
+  }
+  // Read in pieces so read(huge) does not allocate huge up front; the semantics are those of
+  // one read: a piece cut short by EOF or EAGAIN ends it.
+  std::string data;
+  while (static_cast<int64_t>(data.size()) < n) {
+    const size_t piece = std::min(kReadPiece, static_cast<size_t>(n) - data.size());
+    const size_t before = data.size();
+    data.resize(before + piece);
+    std::optional<size_t> got = check(without_gil([&] {
+      return s.read(reinterpret_cast<uint8_t*>(&data[before]), piece);
+    }));
+    if (!got) {
+      data.resize(before);
+      if (before == 0) return pyb::none();
+      break;
+    }
+    data.resize(before + *got);
+    if (*got < piece) break;
+  }
+  return pyb::bytes(data);
+}
+
+pyb::object socket_readinto(pyb::handle self, pyb::handle target, pyb::args args) {
+  Py_buffer view;
+  if (PyObject_GetBuffer(target.ptr(), &view, PyBUF_WRITABLE) != 0) {
+    PyErr_Clear();
+    PyErr_SetString(PyExc_TypeError, "object with buffer protocol required");
+    throw pyb::error_already_set();
+  }
+  struct Release {
+    Py_buffer* view;
+    ~Release() { PyBuffer_Release(view); }
+  } release{&view};
+  size_t len = static_cast<size_t>(view.len);
+  if (args.size() > 0) {
+    const int64_t n = to_int(args[0]);
+    if (n >= 0 && static_cast<size_t>(n) < len) len = static_cast<size_t>(n);
+  }
+  Socket& s = core(self);
+  std::optional<size_t> got = check(without_gil([&] { return s.read(static_cast<uint8_t*>(view.buf), len); }));
+  if (!got) return pyb::none();
+  return pyb::int_(*got);
+}
+
+pyb::object socket_readline(pyb::handle self, pyb::args args) {
+  Socket& s = core(self);
+  const int64_t max = args.size() > 0 && !args[0].is_none() ? to_int(args[0]) : -1;
+  std::optional<std::string> line = check(without_gil([&] { return s.readline(max); }));
+  if (!line) return pyb::none();
+  return pyb::bytes(*line);
+}
+
+// write(buf), write(buf, max_len), write(buf, off, max_len), as stream_write_method.
+pyb::object socket_write(pyb::handle self, pyb::handle data, pyb::args args) {
+  Buffer buffer;
+  get_read_buffer(data, &buffer);
+  size_t offset = 0;
+  size_t max_len = buffer.size;
+  if (args.size() == 1) {
+    max_len = static_cast<size_t>(to_int(args[0]));
+  } else if (args.size() == 2) {
+    offset = std::min(static_cast<size_t>(to_int(args[0])), buffer.size);
+    max_len = static_cast<size_t>(to_int(args[1]));
+  } else if (args.size() > 2) {
+    PyErr_SetString(PyExc_TypeError, "write() takes at most 3 arguments");
+    throw pyb::error_already_set();
+  }
+  const size_t len = std::min(buffer.size - offset, max_len);
+  Socket& s = core(self);
+  std::optional<size_t> written = check(without_gil([&] { return s.write(buffer.data + offset, len); }));
+  if (!written) return pyb::none();
+  return pyb::int_(*written);
+}
+
+// ---- getaddrinfo ----
+
+pyb::list socket_getaddrinfo(pyb::args args) {
+  if (args.size() < 2 || args.size() > 6) {
+    PyErr_Format(PyExc_TypeError, "function expected 2 to 6 arguments, got %zu", args.size());
+    throw pyb::error_already_set();
+  }
+  if (!PyUnicode_Check(args[0].ptr())) {
+    PyErr_Format(PyExc_TypeError, "can't convert '%s' object to str implicitly", Py_TYPE(args[0].ptr())->tp_name);
+    throw pyb::error_already_set();
+  }
+  const std::string host = args[0].cast<std::string>();
+  const int64_t port = to_int(args[1]);
+  int64_t constraints[4] = {0, 0, 0, 0};  // family, type, proto, flags
+  for (size_t i = 2; i < args.size(); ++i) constraints[i - 2] = to_int(args[i]);
+  const int64_t family = constraints[0];
+  const bool supported = (family == 0 || family == MP_AF_INET || family == MP_AF_INET6) &&
+                         (constraints[1] == 0 || constraints[1] == MP_SOCK_STREAM) &&
+                         constraints[2] == 0 && constraints[3] == 0;
+  if (!supported) {
+    // lwIP resolves anyway; modlwip only warns.
+    if (PyErr_WarnEx(PyExc_RuntimeWarning, "unsupported getaddrinfo constraints", 1) != 0) {
+      throw pyb::error_already_set();
+    }
+  }
+  if (port < 0 || port > 65535) {
+    PyErr_SetString(PyExc_ValueError, "port must be 0-65535");
+    throw pyb::error_already_set();
+  }
+  auto stack = current_stack();
+  const IpAddress ip = check(without_gil([&] { return stack->resolver().resolve(host, static_cast<int>(family)); }));
+  // Always one entry, always AF_INET/SOCK_STREAM, whatever was asked (lwip_getaddrinfo).
+  pyb::tuple entry = pyb::make_tuple(MP_AF_INET, MP_SOCK_STREAM, 0, "",
+                                     format_endpoint(Endpoint{ip, static_cast<uint16_t>(port)}));
+  pyb::list result;
+  result.append(entry);
+  return result;
+}
+
+// ---- The desktop profile's extras ----
+
+pyb::tuple socket_getsockname(pyb::handle self) {
+  Socket& s = core(self);
+  return format_endpoint(check(without_gil([&] { return s.local_endpoint(); })));
+}
+
+pyb::tuple socket_getpeername(pyb::handle self) {
+  Socket& s = core(self);
+  return format_endpoint(check(without_gil([&] { return s.peer_endpoint(); })));
+}
+
+pyb::object socket_gettimeout(pyb::handle self) {
+  const int64_t ms = core(self).recv_timeout_ms();
+  if (ms < 0) return pyb::none();
+  return pyb::float_(static_cast<double>(ms) / 1000.0);
+}
+
+template <class Class>
+void define_firmware_methods(Class& cls) {
+  cls.def("close", &socket_close)
+      .def("__del__", &socket_close)
+      .def("bind", &socket_bind)
+      .def("listen", &socket_listen)
+      .def("accept", &socket_accept)
+      .def("connect", &socket_connect)
+      .def("send", &socket_send)
+      .def("recv", &socket_recv)
+      .def("sendto", &socket_sendto)
+      .def("recvfrom", &socket_recvfrom)
+      .def("sendall", &socket_sendall)
+      .def("settimeout", &socket_settimeout)
+      .def("setblocking", &socket_setblocking)
+      .def("setsockopt", &socket_setsockopt)
+      .def("makefile", &socket_makefile)
+      .def("read", &socket_read)
+      .def("readinto", &socket_readinto)
+      .def("readline", &socket_readline)
+      .def("write", &socket_write)
+      .def("__repr__", [](pyb::handle self) { return core(self).repr(); });
+}
+
+}  // namespace
+
+PySocket::~PySocket() {
+  unregister_callback(callback);
+  // Dropping the last reference closes the socket (the camera's garbage collector does the
+  // same); it may wait for the stack, so not with the GIL.
+  std::shared_ptr<Socket> last = std::move(socket);
+  if (last && PyGILState_Check()) {
+    gil_scoped_release release;
+    last.reset();
+  }
+}
+
+void define_socket_module(pyb::module_& m, bool desktop) {
+  m.attr("__name__") = "socket";
+
+  // ---- The module table (modlwip mp_module_lwip_globals_table) ----
+  m.attr("AF_INET") = MP_AF_INET;
+  m.attr("AF_INET6") = MP_AF_INET6;
+  m.attr("SOCK_STREAM") = MP_SOCK_STREAM;
+  m.attr("SOCK_DGRAM") = MP_SOCK_DGRAM;
+  m.attr("SOL_SOCKET") = MP_SOL_SOCKET;
+  m.attr("SO_REUSEADDR") = MP_SO_REUSEADDR;
+  m.attr("SO_BROADCAST") = MP_SO_BROADCAST;
+  m.attr("SO_SNDTIMEO") = MP_SO_SNDTIMEO;
+  m.attr("SO_RCVTIMEO") = MP_SO_RCVTIMEO;
+  m.attr("IPPROTO_IP") = MP_IPPROTO_IP;
+  m.attr("IP_ADD_MEMBERSHIP") = MP_IP_ADD_MEMBERSHIP;
+  m.attr("IP_DROP_MEMBERSHIP") = MP_IP_DROP_MEMBERSHIP;
+  m.attr("IPPROTO_TCP") = MP_IPPROTO_TCP;
+  m.attr("TCP_NODELAY") = MP_TCP_NODELAY;
+  m.attr("MSG_PEEK") = MP_MSG_PEEK;
+  m.attr("MSG_DONTWAIT") = MP_MSG_DONTWAIT;
+  m.def("getaddrinfo", &socket_getaddrinfo);
+
+  auto construct = [](pyb::args args, pyb::kwargs kwargs) {
+    if (kwargs && !kwargs.empty()) {
+      PyErr_SetString(PyExc_TypeError, "function doesn't take keyword arguments");
+      throw pyb::error_already_set();
+    }
+    if (args.size() > 4) {
+      PyErr_Format(PyExc_TypeError, "function expected at most 4 arguments, got %zu", args.size());
+      throw pyb::error_already_set();
+    }
+    const int64_t af = args.size() > 0 ? to_int(args[0]) : MP_AF_INET;
+    const int64_t type = args.size() > 1 ? to_int(args[1]) : MP_SOCK_STREAM;
+    const int64_t proto = args.size() > 2 ? to_int(args[2]) : 0;
+    auto stack = current_stack();
+    return check(stack->open_socket(static_cast<int>(af), static_cast<int>(type), static_cast<int>(proto)));
+  };
+
+  if (!desktop) {
+    pyb::class_<PySocket> cls(m, "socket");
+    cls.def(pyb::init([construct](pyb::args args, pyb::kwargs kwargs) {
+      return new PySocket(construct(std::move(args), std::move(kwargs)));
+    }));
+    define_firmware_methods(cls);
+  } else {
+    pyb::class_<PyDesktopSocket, PySocket> cls(m, "socket");
+    cls.def(pyb::init([construct](pyb::args args, pyb::kwargs kwargs) {
+      return new PyDesktopSocket(construct(std::move(args), std::move(kwargs)));
+    }));
+    cls.def("getsockname", &socket_getsockname)
+        .def("getpeername", &socket_getpeername)
+        .def("gettimeout", &socket_gettimeout)
+        .def("__enter__", [](pyb::handle self) { return pyb::reinterpret_borrow<pyb::object>(self); })
+        .def("__exit__", [](pyb::handle self, pyb::args) { socket_close(self); });
+  }
+}
+
+}  // namespace mpsock::py

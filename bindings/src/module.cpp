@@ -1,0 +1,118 @@
+// The _mpsock extension: the socket and select modules a script sees, and the controls the
+// mpsock package uses to run scripts (profile, host table, signals, shutdown).
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "modselect.h"
+#include "modsocket.h"
+#include "mpsock/profile.h"
+#include "mpsock/resolver.h"
+#include "mpsock/stack.h"
+#include "py_errors.h"
+#include "runtime.h"
+
+namespace pyb = pybind11;
+using namespace mpsock;
+using namespace mpsock::py;
+
+namespace {
+
+pyb::dict describe(const Profile& p) {
+  pyb::dict d;
+  d["name"] = p.name;
+  d["description"] = p.description;
+  d["source"] = p.source;
+  d["tcp_mss"] = p.tcp_mss;
+  d["tcp_wnd"] = p.tcp_wnd;
+  d["tcp_snd_buf"] = p.tcp_snd_buf;
+  d["mem_size"] = p.mem_size;
+  d["tcp_pcbs"] = p.tcp_pcbs;
+  d["tcp_listen_pcbs"] = p.tcp_listen_pcbs;
+  d["udp_pcbs"] = p.udp_pcbs;
+  d["udp_pcbs_for_system"] = p.udp_pcbs_for_system;
+  d["udp_queue"] = p.udp_queue;
+  d["listen_backlog"] = p.listen_backlog;
+  d["close_timeout_ms"] = p.close_timeout_ms;
+  d["ipv6"] = p.ipv6;
+  d["strict_surface"] = p.strict_surface;
+  return d;
+}
+
+const Profile& profile_named(const std::string& name) {
+  const Profile* profile = find_profile(name);
+  if (profile == nullptr) {
+    std::string known;
+    for (const Profile& p : builtin_profiles()) known += (known.empty() ? "" : ", ") + p.name;
+    throw pyb::value_error("unknown profile '" + name + "' (known: " + known + ")");
+  }
+  return *profile;
+}
+
+IpAddress address_named(const std::string& text) {
+  std::optional<IpAddress> ip = IpAddress::parse(text, true);
+  if (!ip || text.empty()) throw pyb::value_error("not a numeric IP address: '" + text + "'");
+  return *ip;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_mpsock, m) {
+  m.doc() = "mpsock's emulator core: the camera firmware's socket and select modules";
+
+  pyb::module_ lwip = m.def_submodule("lwip", "the firmware's socket module");
+  define_socket_module(lwip, false);
+  pyb::module_ lwip_desktop = m.def_submodule("lwip_desktop", "socket module of the desktop profile");
+  define_socket_module(lwip_desktop, true);
+  pyb::module_ select = m.def_submodule("select", "the firmware's select module");
+  define_select_module(select);
+
+  // ---- Controls for the mpsock package ----
+  m.def("profiles", [] {
+    pyb::list all;
+    for (const Profile& p : builtin_profiles()) all.append(describe(p));
+    return all;
+  }, "The built-in profiles, each as a dict of its numbers.");
+  m.def("default_profile_name", [] { return default_profile().name; });
+  m.def("current_profile", [] { return describe(current_stack()->profile()); },
+        "The profile new sockets are created under.");
+  m.def("use_profile", [](const std::string& name) { reset_stack(profile_named(name)); },
+        "Starts a fresh stack with the named profile (sockets already open keep theirs).");
+  m.def("add_host", [](const std::string& name, const std::string& address) {
+    current_stack()->resolver().add_host(name, address_named(address));
+  }, "Makes getaddrinfo answer `name` with `address` (the stack's host table).");
+  m.def("fail_host", [](const std::string& name, int code) {
+    current_stack()->resolver().add_failure(name, code);
+  }, pyb::arg("name"), pyb::arg("code") = Resolver::kNameNotFound,
+     "Makes getaddrinfo fail for `name` with the negative lwIP code.");
+  m.def("remove_host", [](const std::string& name) { current_stack()->resolver().remove_host(name); });
+  m.def("clear_hosts", [] { current_stack()->resolver().clear_hosts(); });
+  m.def("use_system_resolver", [](bool use) { current_stack()->resolver().set_use_system_resolver(use); },
+        "Whether names outside the host table go to the system resolver.");
+  m.def("expose_wildcard", [](bool expose) { current_stack()->set_expose_wildcard(expose); },
+        "Whether a TCP server bound to the wildcard listens on every host interface.");
+  m.def("install_interrupts", &install_interrupts, pyb::arg("wakeup_fd"), pyb::arg("main_thread_ident"));
+  m.def("sleep_ms", [](int64_t ms) {
+    auto stack = current_stack();
+    Status slept = [&] {
+      pyb::gil_scoped_release release;
+      return stack->sleep_ms(ms);
+    }();
+    check(slept);
+  }, "Sleeps while the emulated network keeps running.");
+  m.def("pcbs_in_use", [] {
+    auto stack = current_stack();
+    pyb::dict d;
+    d["tcp"] = stack->pcbs_in_use(PcbKind::tcp);
+    d["tcp_listen"] = stack->pcbs_in_use(PcbKind::tcp_listen);
+    d["udp"] = stack->pcbs_in_use(PcbKind::udp);
+    return d;
+  });
+  m.def("schedule", [](pyb::object function, pyb::object arg) {
+    if (!schedule(std::move(function), std::move(arg))) throw std::runtime_error("schedule queue full");
+  }, "micropython.schedule: run function(arg) on the main thread soon.");
+  m.def("shutdown", [] {
+    auto stack = current_stack();
+    pyb::gil_scoped_release release;
+    stack->shutdown();
+  }, "Closes every socket and lets graceful closes finish (at exit).");
+}

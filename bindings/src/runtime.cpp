@@ -1,0 +1,189 @@
+#include "runtime.h"
+
+#include <pythread.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <mutex>
+#include <vector>
+
+namespace mpsock::py {
+
+namespace {
+
+std::mutex stack_mutex;
+std::shared_ptr<Stack> the_stack;
+
+const Profile& profile_from_environment() {
+  const char* name = std::getenv("MPSOCK_PROFILE");
+  if (name != nullptr && *name != '\0') {
+    if (const Profile* profile = find_profile(name)) return *profile;
+  }
+  return default_profile();
+}
+
+class PythonInterrupts final : public InterruptSource {
+ public:
+  PythonInterrupts(int fd, unsigned long main_ident) : fd_(fd), main_ident_(main_ident) {}
+
+  int wakeup_fd() override { return on_main_thread() ? fd_ : -1; }
+
+  bool interrupted() override {
+    // Only the main thread runs Python signal handlers; other threads keep waiting.
+    if (!on_main_thread()) return false;
+    char drain[64];
+    while (::read(fd_, drain, sizeof(drain)) > 0) {
+    }
+    pyb::gil_scoped_acquire gil;
+    return PyErr_CheckSignals() != 0;
+  }
+
+ private:
+  bool on_main_thread() const { return PyThread_get_thread_ident() == main_ident_; }
+  int fd_;
+  unsigned long main_ident_;
+};
+
+PythonInterrupts* interrupts = nullptr;  // lives for the process
+
+// The containers below hold Python objects, so they are never destroyed: static destructors
+// run after the interpreter is gone.
+std::mutex callbacks_mutex;
+auto& callbacks = *new std::vector<std::shared_ptr<SocketCallback>>();
+std::atomic<bool> callbacks_scheduled{false};
+
+// Runs on the main thread with the GIL, from CPython's pending-call machinery. An exception
+// from a callback is printed and the others still run, as mp_sched runs them "protected";
+// KeyboardInterrupt and SystemExit go on to the script.
+int run_callbacks(void*) {
+  callbacks_scheduled = false;
+  std::vector<std::shared_ptr<SocketCallback>> due;
+  {
+    std::lock_guard<std::mutex> guard(callbacks_mutex);
+    for (const auto& callback : callbacks) {
+      if (callback->pending.exchange(false)) due.push_back(callback);
+    }
+  }
+  for (const auto& callback : due) {
+    if (callback->owner == nullptr || !callback->function) continue;
+    pyb::object function = callback->function;
+    pyb::object owner = pyb::reinterpret_borrow<pyb::object>(callback->owner);
+    PyObject* result = PyObject_CallOneArg(function.ptr(), owner.ptr());
+    if (result != nullptr) {
+      Py_DECREF(result);
+      continue;
+    }
+    if (PyErr_ExceptionMatches(PyExc_KeyboardInterrupt) || PyErr_ExceptionMatches(PyExc_SystemExit)) {
+      return -1;
+    }
+    PyErr_Print();
+  }
+  return 0;
+}
+
+void schedule_callbacks() {
+  if (!callbacks_scheduled.exchange(true)) {
+    if (Py_AddPendingCall(run_callbacks, nullptr) != 0) callbacks_scheduled = false;
+  }
+}
+
+constexpr size_t kSchedulerDepth = 4;  // MICROPY_SCHEDULER_DEPTH
+std::mutex scheduled_mutex;
+auto& scheduled = *new std::vector<std::pair<pyb::object, pyb::object>>();
+
+int run_scheduled(void*) {
+  std::vector<std::pair<pyb::object, pyb::object>> due;
+  {
+    std::lock_guard<std::mutex> guard(scheduled_mutex);
+    due.swap(scheduled);
+  }
+  for (auto& [function, arg] : due) {
+    PyObject* result = PyObject_CallOneArg(function.ptr(), arg.ptr());
+    if (result != nullptr) {
+      Py_DECREF(result);
+      continue;
+    }
+    if (PyErr_ExceptionMatches(PyExc_KeyboardInterrupt) || PyErr_ExceptionMatches(PyExc_SystemExit)) {
+      return -1;
+    }
+    PyErr_Print();
+  }
+  return 0;
+}
+
+}  // namespace
+
+bool schedule(pyb::object function, pyb::object arg) {
+  bool first = false;
+  {
+    std::lock_guard<std::mutex> guard(scheduled_mutex);
+    if (scheduled.size() >= kSchedulerDepth) return false;
+    first = scheduled.empty();
+    scheduled.emplace_back(std::move(function), std::move(arg));
+  }
+  if (first) Py_AddPendingCall(run_scheduled, nullptr);
+  return true;
+}
+
+std::shared_ptr<Stack> current_stack() {
+  std::lock_guard<std::mutex> guard(stack_mutex);
+  if (!the_stack) {
+    the_stack = Stack::create(profile_from_environment());
+    if (interrupts != nullptr) the_stack->set_interrupt_source(interrupts);
+  }
+  return the_stack;
+}
+
+void reset_stack(const Profile& profile) {
+  std::shared_ptr<Stack> old;
+  {
+    std::lock_guard<std::mutex> guard(stack_mutex);
+    old = std::move(the_stack);
+    the_stack = Stack::create(profile);
+    if (interrupts != nullptr) the_stack->set_interrupt_source(interrupts);
+  }
+  if (old) {
+    pyb::gil_scoped_release release;
+    old.reset();  // may wait for graceful closes to finish
+  }
+}
+
+void install_interrupts(int wakeup_fd, unsigned long main_thread_ident) {
+  if (interrupts != nullptr) return;
+  interrupts = new PythonInterrupts(wakeup_fd, main_thread_ident);
+  std::lock_guard<std::mutex> guard(stack_mutex);
+  if (the_stack) the_stack->set_interrupt_source(interrupts);
+}
+
+std::shared_ptr<SocketCallback> register_callback(PyObject* owner, pyb::object function) {
+  auto callback = std::make_shared<SocketCallback>();
+  callback->owner = owner;
+  callback->function = std::move(function);
+  std::lock_guard<std::mutex> guard(callbacks_mutex);
+  callbacks.push_back(callback);
+  return callback;
+}
+
+void unregister_callback(const std::shared_ptr<SocketCallback>& callback) {
+  if (!callback) return;
+  callback->owner = nullptr;
+  callback->function = pyb::object();
+  std::lock_guard<std::mutex> guard(callbacks_mutex);
+  for (auto it = callbacks.begin(); it != callbacks.end(); ++it) {
+    if (*it == callback) {
+      callbacks.erase(it);
+      break;
+    }
+  }
+}
+
+std::function<void()> callback_hook(const std::shared_ptr<SocketCallback>& callback) {
+  std::weak_ptr<SocketCallback> weak = callback;
+  return [weak] {
+    if (auto callback = weak.lock()) {
+      if (!callback->pending.exchange(true)) schedule_callbacks();
+    }
+  };
+}
+
+}  // namespace mpsock::py

@@ -1,0 +1,185 @@
+"""Data through the Python layer, against native CPython peers on loopback."""
+
+import socket as native
+import threading
+import time
+
+import pytest
+
+from conftest import PEER_TIMEOUT, free_port
+
+
+def test_echo_round_trip(emu, echo_server):
+    s = emu.socket()
+    s.connect(echo_server.address)
+    s.sendall(b"hello camera")
+    assert s.recv(100) == b"hello camera"
+    s.close()
+
+
+def test_recv_is_one_segment(emu, native_server):
+    sent = threading.Event()
+
+    def burst(conn):
+        conn.sendall(b"x" * 5000)
+        sent.set()
+        conn.recv(1)
+
+    server = native_server(burst)
+    s = emu.socket()
+    s.connect(server.address)
+    assert sent.wait(PEER_TIMEOUT)
+    sizes = []
+    while sum(sizes) < 5000:
+        sizes.append(len(s.recv(100000)))
+    assert max(sizes) == 800 and sum(sizes) == 5000
+    s.close()
+
+
+def test_short_send_at_the_send_buffer(emu, native_server):
+    server = native_server(lambda conn: conn.recv(1))
+    s = emu.socket()
+    s.connect(server.address)
+    assert s.send(b"y" * 100000) == 6400
+    s.close()
+
+
+def test_read_readinto_readline_write(emu, native_server):
+    def talk(conn):
+        conn.sendall(b"line one\nline two\n0123456789")
+        conn.sendall(conn.recv(100))
+        conn.close()
+
+    server = native_server(talk)
+    s = emu.socket()
+    s.connect(server.address)
+    assert s.makefile("rwb", 0) is s
+    assert s.readline() == b"line one\n"
+    assert s.readline(4) == b"line"
+    assert s.read(6) == b" two\n0"
+    buf = bytearray(4)
+    assert s.readinto(buf) == 4 and buf == b"1234"
+    assert s.readinto(buf, 2) == 2 and buf[:2] == b"56"
+    assert s.write(b"echoed", 1, 4) == 4
+    assert s.read(3) == b"789"
+    assert s.read(4) == b"choe"
+    assert s.read() == b""
+    s.close()
+
+
+def test_non_blocking_stream_methods_return_none(emu, native_server):
+    server = native_server(lambda conn: conn.recv(1))
+    s = emu.socket()
+    s.connect(server.address)
+    s.setblocking(False)
+    assert s.read(10) is None
+    assert s.readline() is None
+    assert s.readinto(bytearray(4)) is None
+    s.close()
+
+
+def test_peek_and_dontwait(emu, native_server):
+    server = native_server(lambda conn: (conn.sendall(b"peek"), conn.recv(1)))
+    s = emu.socket()
+    s.connect(server.address)
+    s.settimeout(PEER_TIMEOUT)
+    assert s.recv(10, emu.MSG_PEEK) == b"peek"
+    assert s.recv(10) == b"peek"
+    with pytest.raises(OSError) as info:
+        s.recv(10, emu.MSG_DONTWAIT)
+    assert info.value.errno == 11
+    s.close()
+
+
+def test_accept_from_native_client(emu):
+    server = emu.socket()
+    server.setsockopt(emu.SOL_SOCKET, emu.SO_REUSEADDR, 1)
+    port = free_port()
+    server.bind(("127.0.0.1", port))
+    server.listen(2)
+    client = native.create_connection(("127.0.0.1", port), timeout=PEER_TIMEOUT)
+    server.settimeout(PEER_TIMEOUT)
+    conn, address = server.accept()
+    assert address == ("127.0.0.1", client.getsockname()[1])
+    assert "timeout=5000" in repr(conn)  # inherited from the listener
+    client.sendall(b"hi")
+    assert conn.recvfrom(10) == (b"hi", address)
+    conn.close()
+    client.close()
+    server.close()
+
+
+def test_udp_round_trip_and_truncation(emu):
+    peer = native.socket(native.AF_INET, native.SOCK_DGRAM)
+    peer.bind(("127.0.0.1", 0))
+    peer.settimeout(PEER_TIMEOUT)
+    s = emu.socket(emu.AF_INET, emu.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    assert s.sendto(b"ping", peer.getsockname()) == 4
+    data, address = peer.recvfrom(100)
+    assert data == b"ping"
+    peer.sendto(b"0123456789", address)
+    peer.sendto(b"second", address)
+    s.settimeout(PEER_TIMEOUT)
+    assert s.recv(4) == b"0123"
+    assert s.recvfrom(100) == (b"second", peer.getsockname())
+    s.close()
+    peer.close()
+
+
+def test_udp_queue_drops_beyond_four(emu):
+    peer = native.socket(native.AF_INET, native.SOCK_DGRAM)
+    peer.bind(("127.0.0.1", 0))
+    s = emu.socket(emu.AF_INET, emu.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    s.sendto(b"hello", peer.getsockname())
+    _, address = peer.recvfrom(10)
+    for i in range(6):
+        peer.sendto(b"d%d" % i, address)
+    time.sleep(0.05)
+    s.setblocking(False)
+    got = []
+    while True:
+        try:
+            got.append(s.recv(10))
+        except OSError as error:
+            assert error.errno == 11
+            break
+    assert got == [b"d0", b"d1", b"d2", b"d3"]
+    s.close()
+    peer.close()
+
+
+def test_poll_object(emu, native_server):
+    select = __import__("mpsock")._mpsock.select
+    server = native_server(lambda conn: (time.sleep(0.1), conn.sendall(b"late"), conn.recv(1)))
+    s = emu.socket()
+    s.connect(server.address)
+    poller = select.poll()
+    poller.register(s, select.POLLIN)
+    assert poller.poll(0) == []
+    ready = poller.poll(int(PEER_TIMEOUT * 1000))
+    assert ready == [(s, select.POLLIN)]
+    poller.modify(s, select.POLLOUT)
+    assert list(poller.ipoll(0, 1)) == [(s, select.POLLOUT)]
+    assert list(poller.ipoll(0, 1)) == []  # one-shot: disarmed until modify
+    poller.unregister(s)
+    poller.unregister(s)
+    with pytest.raises(OSError) as info:
+        poller.modify(s, select.POLLIN)
+    assert info.value.errno == 2
+    with pytest.raises(OSError):
+        poller.register(object())
+    r, w, x = select.select([s], [s], [], 0)
+    assert r == [s] and w == [s] and x == []
+    s.close()
+
+
+def test_new_socket_polls_hup_and_out(emu):
+    select = __import__("mpsock")._mpsock.select
+    s = emu.socket()
+    poller = select.poll()
+    poller.register(s)
+    assert poller.poll(0) == [(s, 20)]
+    s.close()
+    assert poller.poll(0) == [(s, 32)]
