@@ -1,6 +1,7 @@
 #include "mpsock/stack.h"
 
 #include <poll.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -20,6 +21,12 @@ std::shared_ptr<Stack> Stack::create(const Profile& profile) {
 }
 
 Stack::Stack(const Profile& profile) : profile_(profile) {
+  // A write to a connection the peer reset must be an error, not the end of the process:
+  // ignore SIGPIPE as CPython does, unless the program chose a handler of its own.
+  struct sigaction current{};
+  if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+    signal(SIGPIPE, SIG_IGN);
+  }
   // A loop that cannot be created leaves nothing to emulate with; there is no error to return.
   if (uv_loop_init(&loop_) != 0) std::abort();
   resolver_ = std::make_unique<Resolver>(*this);

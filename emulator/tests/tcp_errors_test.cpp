@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <thread>
+#include <vector>
 
 #include "peer.h"
 
@@ -235,6 +236,31 @@ TEST(TcpErrors, UnknownOptionIsNotImplementedButNoError) {
   auto membership = s->set_option(MP_IPPROTO_IP, MP_IP_ADD_MEMBERSHIP, std::vector<uint8_t>(5));
   ASSERT_FALSE(membership);
   EXPECT_EQ(membership.error().kind, ErrorKind::value);
+}
+
+}  // namespace
+}  // namespace mpsock
+
+namespace mpsock {
+namespace {
+
+using namespace mpsock::test;
+
+TEST(TcpErrors, WritingToAClosedPeerIsAnErrorNotSigpipe) {
+  auto stack = Stack::create();
+  Fd listener = tcp_listener();
+  auto client = open(stack, MP_SOCK_STREAM);
+  ASSERT_TRUE(client->connect(endpoint(local_port(listener.get()))));
+  Fd server = tcp_accept(listener.get());
+  reset_close(server);
+  std::vector<uint8_t> chunk(4096, 'p');
+  int error = 0;
+  for (int i = 0; i < 100 && error == 0; ++i) {
+    auto sent = client->send(chunk.data(), chunk.size());
+    if (!sent) error = sent.error().code;
+    ASSERT_TRUE(stack->sleep_ms(1));
+  }
+  EXPECT_EQ(error, MP_ECONNRESET);
 }
 
 }  // namespace
