@@ -1,9 +1,13 @@
 """The `mpsock` command."""
 
 import argparse
-import sys
+import importlib
 
 from . import _mpsock, runner
+
+# Packages that add subcommands: each has a `command` module with register(commands), where
+# `commands` is the argparse sub-parsers object; a parser's `handler` returns the exit status.
+SUBCOMMAND_MODULES = ("mpsock.conformance.command", "mpsock.firmware_shim.command")
 
 
 def _host_pair(text):
@@ -83,6 +87,15 @@ def build_parser():
 
     profiles = commands.add_parser("profiles", help="list the board profiles and their limits")
     profiles.set_defaults(handler=cmd_profiles)
+
+    for name in SUBCOMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name != name:
+                raise
+            continue
+        module.register(commands)
     return parser
 
 
