@@ -59,6 +59,10 @@ void Resolver::add_host(const std::string& name, const IpAddress& address) {
 
 void Resolver::add_failure(const std::string& name, int code) {
   std::lock_guard<std::mutex> guard(stack_.mutex());
+  add_failure_locked(name, code);
+}
+
+void Resolver::add_failure_locked(const std::string& name, int code) {
   hosts_[lowercase(name)] = Entry{true, code < 0 ? code : kNameNotFound, IpAddress{}};
 }
 
@@ -84,6 +88,8 @@ Result<IpAddress> Resolver::resolve(const std::string& host, int family) {
   }
   // dns_gethostbyname tries ipaddr_aton first: numeric hosts need no DNS.
   if (std::optional<IpAddress> numeric = IpAddress::parse(host, ipv6)) return *numeric;
+  // Without the link no DNS query gets out.
+  if (!stack_.link_up()) return Error::os(kNameNotFound);
 
   bool use_system = false;
   {

@@ -8,6 +8,43 @@
 
 namespace mpsock {
 
+namespace {
+
+std::string endpoint_text(const Endpoint& endpoint) {
+  if (endpoint.ip.family == MP_AF_INET6) return "[" + endpoint.ip.to_string() + "]:" + std::to_string(endpoint.port);
+  return endpoint.ip.to_string() + ":" + std::to_string(endpoint.port);
+}
+
+void add_outcome(TraceRecord& record, const Status& status) {
+  if (status) {
+    record.add_null("result");
+  } else {
+    record.add_error(status.error());
+  }
+}
+
+void add_outcome(TraceRecord& record, const Result<size_t>& result) {
+  if (result) {
+    record.add("result", static_cast<uint64_t>(*result));
+  } else {
+    record.add_error(result.error());
+  }
+}
+
+}  // namespace
+
+// Writes one call record when tracing; `fill` adds the call's arguments.
+template <class Outcome, class Fill>
+void trace_call(Stack& stack, int id, const char* call, const Outcome& outcome, Fill fill) {
+  Trace& trace = stack.trace();
+  if (!trace.enabled()) return;
+  TraceRecord record;
+  record.add("sock", id).add("call", call);
+  fill(record);
+  add_outcome(record, outcome);
+  trace.write(record);
+}
+
 Socket::Socket(std::shared_ptr<Stack> stack, int family, int type)
     : stack_(std::move(stack)), family_(family), type_(type) {}
 
@@ -25,6 +62,7 @@ void Socket::close() {
   std::lock_guard<std::mutex> guard(stack_->mutex());
   if (closed_) return;
   closed_ = true;
+  trace_call(*stack_, id_, "close", Status(), [](TraceRecord&) {});
   close_locked();
   if (event_hook_) {
     event_hook_ = nullptr;
@@ -42,12 +80,98 @@ bool Socket::closed() const {
   return closed_;
 }
 
-Status Socket::listen(int backlog) {
+Status Socket::do_listen(int backlog) {
   (void)backlog;
   return Error::os(MP_EOPNOTSUPP);
 }
 
-Result<Accepted> Socket::accept() { return Error::os(MP_EOPNOTSUPP); }
+Result<Accepted> Socket::do_accept() { return Error::os(MP_EOPNOTSUPP); }
+
+// ---- The firmware's methods, each with its trace record ----
+
+void Socket::trace_event(const char* event, int64_t bytes) {
+  Trace& trace = stack_->trace();
+  if (!trace.enabled()) return;
+  TraceRecord record;
+  record.add("sock", id_).add("event", event);
+  if (bytes >= 0) record.add("bytes", bytes);
+  trace.write(record);
+}
+
+Status Socket::bind(const Endpoint& local) {
+  Status status = do_bind(local);
+  trace_call(*stack_, id_, "bind", status, [&](TraceRecord& r) { r.add("addr", endpoint_text(local)); });
+  return status;
+}
+
+Status Socket::listen(int backlog) {
+  Status status = do_listen(backlog);
+  trace_call(*stack_, id_, "listen", status, [&](TraceRecord& r) { r.add("backlog", backlog); });
+  return status;
+}
+
+Result<Accepted> Socket::accept() {
+  Result<Accepted> accepted = do_accept();
+  Trace& trace = stack_->trace();
+  if (trace.enabled()) {
+    TraceRecord record;
+    record.add("sock", id_).add("call", "accept");
+    if (accepted) {
+      record.add("result", endpoint_text(accepted->peer)).add("new", accepted->socket->id());
+    } else {
+      record.add_error(accepted.error());
+    }
+    trace.write(record);
+  }
+  return accepted;
+}
+
+Status Socket::connect(const Endpoint& remote) {
+  Status status = do_connect(remote);
+  trace_call(*stack_, id_, "connect", status, [&](TraceRecord& r) { r.add("addr", endpoint_text(remote)); });
+  return status;
+}
+
+Result<size_t> Socket::send(const uint8_t* data, size_t len) {
+  Result<size_t> sent = do_send(data, len);
+  trace_call(*stack_, id_, "send", sent, [&](TraceRecord& r) { r.add("len", static_cast<uint64_t>(len)); });
+  return sent;
+}
+
+Status Socket::sendall(const uint8_t* data, size_t len) {
+  Status status = do_sendall(data, len);
+  trace_call(*stack_, id_, "sendall", status, [&](TraceRecord& r) { r.add("len", static_cast<uint64_t>(len)); });
+  return status;
+}
+
+Result<size_t> Socket::sendto(const uint8_t* data, size_t len, const Endpoint& to) {
+  Result<size_t> sent = do_sendto(data, len, to);
+  trace_call(*stack_, id_, "sendto", sent, [&](TraceRecord& r) {
+    r.add("len", static_cast<uint64_t>(len)).add("addr", endpoint_text(to));
+  });
+  return sent;
+}
+
+Result<size_t> Socket::recv(uint8_t* buf, size_t len, int flags) {
+  Result<size_t> got = do_recv(buf, len, flags);
+  trace_call(*stack_, id_, "recv", got, [&](TraceRecord& r) {
+    r.add("len", static_cast<uint64_t>(len));
+    if (flags) r.add("flags", flags);
+  });
+  return got;
+}
+
+Result<size_t> Socket::recvfrom(uint8_t* buf, size_t len, int flags, Endpoint* from) {
+  Endpoint source;
+  Result<size_t> got = do_recvfrom(buf, len, flags, &source);
+  if (from != nullptr) *from = source;
+  trace_call(*stack_, id_, "recvfrom", got, [&](TraceRecord& r) {
+    r.add("len", static_cast<uint64_t>(len));
+    if (flags) r.add("flags", flags);
+    if (got) r.add("from", endpoint_text(source));
+  });
+  return got;
+}
 
 Result<Endpoint> Socket::local_endpoint() { return Error::os(MP_EOPNOTSUPP); }
 Result<Endpoint> Socket::peer_endpoint() { return Error::os(MP_EOPNOTSUPP); }
@@ -56,6 +180,7 @@ void Socket::set_timeout_ms(int64_t ms) {
   std::lock_guard<std::mutex> guard(stack_->mutex());
   recv_timeout_ms_ = ms < 0 ? -1 : ms;
   send_timeout_ms_ = recv_timeout_ms_;
+  trace_call(*stack_, id_, "settimeout", Status(), [&](TraceRecord& r) { r.add("ms", recv_timeout_ms_); });
 }
 
 void Socket::set_recv_timeout_ms(int64_t ms) {
@@ -78,9 +203,25 @@ int64_t Socket::send_timeout_ms() const {
   return send_timeout_ms_;
 }
 
-// lwip_socket_setsockopt: dispatch on the option alone; the level is not looked at.
 Result<OptionOutcome> Socket::set_option(int level, int option, const OptionValue& value) {
-  (void)level;
+  Result<OptionOutcome> outcome = set_option_checked(option, value);
+  Trace& trace = stack_->trace();
+  if (trace.enabled()) {
+    TraceRecord record;
+    record.add("sock", id_).add("call", "setsockopt").add("level", level).add("option", option);
+    if (const auto* number = std::get_if<int64_t>(&value)) record.add("value", *number);
+    if (outcome) {
+      record.add("result", *outcome == OptionOutcome::applied ? "applied" : "not implemented");
+    } else {
+      record.add_error(outcome.error());
+    }
+    trace.write(record);
+  }
+  return outcome;
+}
+
+// lwip_socket_setsockopt: dispatch on the option alone; the level is not looked at.
+Result<OptionOutcome> Socket::set_option_checked(int option, const OptionValue& value) {
   const bool wants_bytes = option == MP_IP_ADD_MEMBERSHIP || option == MP_IP_DROP_MEMBERSHIP;
   const bool wants_int = option == MP_SO_REUSEADDR || option == MP_SO_BROADCAST ||
                          option == MP_TCP_NODELAY || option == MP_SO_SNDTIMEO ||

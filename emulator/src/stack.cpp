@@ -163,6 +163,151 @@ void Stack::register_socket(const std::shared_ptr<Socket>& socket) {
                                 [](const std::weak_ptr<Socket>& s) { return s.expired(); }),
                  sockets_.end());
   sockets_.push_back(socket);
+  socket->set_id(next_socket_id_++);
+  if (trace_.enabled()) {
+    trace_.write(TraceRecord()
+                     .add("sock", socket->id())
+                     .add("event", "open")
+                     .add("type", socket->type() == MP_SOCK_STREAM ? "tcp" : "udp"));
+  }
+}
+
+template <class Visit>
+void Stack::for_each_socket(Visit visit) {
+  std::vector<std::shared_ptr<Socket>> alive;
+  for (const auto& weak : sockets_) {
+    if (auto socket = weak.lock()) alive.push_back(std::move(socket));
+  }
+  for (auto& socket : alive) visit(*socket);
+}
+
+// ---- The link ----
+
+void Stack::set_conditions(const LinkConditions& conditions) {
+  std::lock_guard<std::mutex> guard(mutex_);
+  link_.set_conditions(conditions);
+  if (trace_.enabled()) {
+    trace_.write(TraceRecord()
+                     .add("event", "conditions")
+                     .add("latency_ms", conditions.latency_ms)
+                     .add("jitter_ms", conditions.jitter_ms)
+                     .add("bandwidth_bps", conditions.bandwidth_bps)
+                     .add("loss", conditions.loss)
+                     .add("seed", conditions.seed));
+  }
+  for_each_socket([](Socket& socket) { socket.link_changed_locked(); });
+}
+
+LinkConditions Stack::conditions() const {
+  std::lock_guard<std::mutex> guard(mutex_);
+  return link_.conditions();
+}
+
+void Stack::set_link_up(bool up) {
+  std::lock_guard<std::mutex> guard(mutex_);
+  set_link_up_locked(up);
+}
+
+void Stack::set_link_up_locked(bool up) {
+  if (link_.up() == up) return;
+  link_.set_up(up);
+  if (trace_.enabled()) trace_.write(TraceRecord().add("event", up ? "link-up" : "link-down"));
+  for_each_socket([](Socket& socket) { socket.link_changed_locked(); });
+  notify_changed();
+}
+
+bool Stack::link_up() const {
+  std::lock_guard<std::mutex> guard(mutex_);
+  return link_.up();
+}
+
+uint64_t Stack::link_bytes() const {
+  std::lock_guard<std::mutex> guard(mutex_);
+  return link_bytes_;
+}
+
+void Stack::count_link_bytes(size_t bytes) {
+  link_bytes_ += bytes;
+  if (faults_by_bytes_.empty()) return;
+  for (auto it = faults_by_bytes_.begin(); it != faults_by_bytes_.end();) {
+    if (link_bytes_ >= *it->at_bytes) {
+      // Triggered from the loop's next turn, not from inside the socket that counted.
+      Fault due = *it;
+      after_ms(0, [this, due] { trigger_fault(due); });
+      it = faults_by_bytes_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+Status Stack::add_fault(std::string_view spec) {
+  Result<Fault> fault = parse_fault(spec);
+  if (!fault) return fault.error();
+  add_fault(*fault);
+  return {};
+}
+
+void Stack::add_fault(const Fault& fault) {
+  std::lock_guard<std::mutex> guard(mutex_);
+  if (fault.at_bytes) {
+    faults_by_bytes_.push_back(fault);
+    count_link_bytes(0);
+  } else if (fault.at_ms && *fault.at_ms > 0) {
+    after_ms(*fault.at_ms, [this, fault] { trigger_fault(fault); });
+  } else {
+    trigger_fault(fault);
+  }
+}
+
+void Stack::trigger_fault(const Fault& fault) {
+  if (trace_.enabled()) trace_.write(TraceRecord().add("event", "fault").add("fault", describe(fault)));
+  switch (fault.kind) {
+    case Fault::Kind::reset:
+      for_each_socket([](Socket& socket) { socket.inject_reset_locked(); });
+      break;
+    case Fault::Kind::close:
+      for_each_socket([](Socket& socket) { socket.inject_peer_close_locked(); });
+      break;
+    case Fault::Kind::link_down:
+      set_link_up_locked(false);
+      if (fault.for_ms) after_ms(*fault.for_ms, [this] { set_link_up_locked(true); });
+      break;
+    case Fault::Kind::dns_fail:
+      resolver_->add_failure_locked(fault.name, Resolver::kNameNotFound);
+      break;
+  }
+  notify_changed();
+}
+
+namespace {
+
+struct TimerAction {
+  uv_timer_t timer;
+  std::function<void()> action;
+};
+
+}  // namespace
+
+void Stack::after_ms(int64_t ms, std::function<void()> action) {
+  auto* timed = new TimerAction;
+  timed->action = std::move(action);
+  uv_timer_init(&loop_, &timed->timer);
+  timed->timer.data = this;
+  uv_update_time(&loop_);
+  uv_timer_start(&timed->timer, on_timer, static_cast<uint64_t>(ms < 0 ? 0 : ms), 0);
+  timers_.push_back(&timed->timer);
+  add_background_work();
+}
+
+void Stack::on_timer(uv_timer_t* timer) {
+  auto* stack = static_cast<Stack*>(timer->data);
+  auto* timed = reinterpret_cast<TimerAction*>(timer);
+  stack->timers_.erase(std::remove(stack->timers_.begin(), stack->timers_.end(), timer), stack->timers_.end());
+  std::function<void()> action = std::move(timed->action);
+  uv_close(reinterpret_cast<uv_handle_t*>(timer), [](uv_handle_t* h) { delete reinterpret_cast<TimerAction*>(h); });
+  stack->remove_background_work();
+  action();
 }
 
 IpAddress Stack::host_bind_address(const IpAddress& ip) const {
@@ -189,6 +334,15 @@ void Stack::shutdown() {
   }
   for (auto& socket : open) socket->close();
   open.clear();
+  {
+    // Faults still scheduled will not happen.
+    std::lock_guard<std::mutex> guard(mutex_);
+    for (uv_timer_t* timer : timers_) {
+      uv_close(reinterpret_cast<uv_handle_t*>(timer), [](uv_handle_t* h) { delete reinterpret_cast<TimerAction*>(h); });
+      remove_background_work();
+    }
+    timers_.clear();
+  }
   // Let graceful closes finish; each connection aborts itself after the close timeout.
   std::unique_lock<std::mutex> lock(mutex_);
   interrupts_ = nullptr;

@@ -26,10 +26,17 @@ struct WriteRequest {
   size_t size;
 };
 
+void delete_timer(uv_handle_t* handle) { delete reinterpret_cast<uv_timer_t*>(handle); }
+
+uint64_t milliseconds_until(Clock::time_point when) {
+  const auto left = when - Clock::now();
+  if (left <= Clock::duration::zero()) return 0;
+  return static_cast<uint64_t>(std::chrono::ceil<std::chrono::milliseconds>(left).count());
+}
+
 }  // namespace
 
-std::shared_ptr<TcpSocket> TcpSocket::create(std::shared_ptr<Stack> stack, int af,
-                                             const Profile& limits) {
+std::shared_ptr<TcpSocket> TcpSocket::create(std::shared_ptr<Stack> stack, int af, const Profile& limits) {
   std::shared_ptr<TcpSocket> socket(new TcpSocket(std::move(stack), af, limits));
   socket->stack_->register_socket(socket);
   return socket;
@@ -56,8 +63,7 @@ Status TcpSocket::open_handle(const IpAddress& family_of) {
   handle->data = this;
   if (uv_tcp_open(handle, fd) != 0) {
     ::close(fd);
-    uv_close(reinterpret_cast<uv_handle_t*>(handle),
-             [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+    uv_close(reinterpret_cast<uv_handle_t*>(handle), [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
     return Error::os(MP_ENOMEM);
   }
   handle_ = handle;
@@ -77,15 +83,23 @@ void TcpSocket::apply_options() {
 }
 
 void TcpSocket::close_handle(bool reset) {
+  // The timers point at this socket, which may go once the handle is closed.
+  if (close_timer_ != nullptr) {
+    uv_close(reinterpret_cast<uv_handle_t*>(close_timer_), delete_timer);
+    close_timer_ = nullptr;
+  }
+  if (link_timer_ != nullptr) {
+    uv_close(reinterpret_cast<uv_handle_t*>(link_timer_), delete_timer);
+    link_timer_ = nullptr;
+  }
+  if (link_work_) {
+    link_work_ = false;
+    stack_->remove_background_work();
+  }
   if (handle_ == nullptr) return;
   uv_tcp_t* handle = handle_;
   handle_ = nullptr;
   reading_ = false;
-  if (close_timer_ != nullptr) {
-    uv_close(reinterpret_cast<uv_handle_t*>(close_timer_),
-             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
-    close_timer_ = nullptr;
-  }
   if (reset && uv_tcp_close_reset(handle, on_close) == 0) return;
   if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(handle))) {
     uv_close(reinterpret_cast<uv_handle_t*>(handle), on_close);
@@ -96,9 +110,9 @@ void TcpSocket::on_close(uv_handle_t* handle) {
   auto* socket = static_cast<TcpSocket*>(handle->data);
   delete reinterpret_cast<uv_tcp_t*>(handle);
   if (socket == nullptr) return;
-  socket->release_pcb();  // a lingering close holds its pcb until now
   if (socket->lingering_) {
     socket->lingering_ = false;
+    socket->release_pcb();  // a lingering close holds its pcb until now
     socket->stack_->remove_background_work();
   }
   socket->stack_->notify_changed();
@@ -129,9 +143,9 @@ void TcpSocket::close_locked() {
       break;
     case State::connected:
     case State::peer_closed:
-      if (rx_bytes_ > 0) {
+      if (rx_bytes_ > 0 || rx_link_bytes_ > 0) {
         close_handle(true);
-      } else if (tx_queued_ > 0) {
+      } else if (tx_queued_ > 0 || tx_link_bytes_ > 0) {
         linger();
       } else {
         close_handle(false);
@@ -147,24 +161,32 @@ void TcpSocket::close_locked() {
   }
   rx_.clear();
   rx_bytes_ = 0;
+  rx_link_.clear();
+  rx_link_bytes_ = 0;
+  connect_pending_ = false;
   state_ = State::dead;
-  if (handle_ == nullptr || close_timer_ == nullptr) release_pcb();
+  if (!lingering_) release_pcb();
 }
 
+// The rest of the data goes out (through the link first, then the kernel), then FIN; the
+// close timeout aborts it.
 void TcpSocket::linger() {
   stop_reading();
-  auto* request = new uv_shutdown_t;
-  if (uv_shutdown(request, reinterpret_cast<uv_stream_t*>(handle_), on_shutdown) != 0) {
-    delete request;
-    close_handle(true);
-    return;
-  }
   lingering_ = true;
   stack_->add_background_work();
   close_timer_ = new uv_timer_t;
   uv_timer_init(stack_->loop(), close_timer_);
   close_timer_->data = this;
+  uv_update_time(stack_->loop());
   uv_timer_start(close_timer_, on_close_timeout, static_cast<uint64_t>(limits_.close_timeout_ms), 0);
+  if (tx_link_bytes_ == 0) {
+    shutdown_sent_ = true;
+    auto* request = new uv_shutdown_t;
+    if (uv_shutdown(request, reinterpret_cast<uv_stream_t*>(handle_), on_shutdown) != 0) {
+      delete request;
+      close_handle(true);
+    }
+  }
 }
 
 void TcpSocket::on_shutdown(uv_shutdown_t* request, int status) {
@@ -188,6 +210,12 @@ void TcpSocket::fail(int firmware_errno) {
   reset_reported_ = false;
   rx_.clear();
   rx_bytes_ = 0;
+  rx_link_.clear();
+  rx_link_bytes_ = 0;
+  tx_link_.clear();
+  tx_link_bytes_ = 0;
+  connect_pending_ = false;
+  trace_event(firmware_errno == MP_ECONNRESET ? "reset" : "error", firmware_errno);
   close_handle(firmware_errno != MP_ECONNRESET);
   release_pcb();
   fire_event_locked();
@@ -225,32 +253,30 @@ Result<size_t> TcpSocket::check_connected_for_recv(bool* finished) {
 
 // ---- bind / listen / accept / connect ----
 
-Status TcpSocket::bind(const Endpoint& local) {
+Status TcpSocket::do_bind(const Endpoint& local) {
   std::lock_guard<std::mutex> guard(stack_->mutex());
   if (closed_ || state_ == State::dead || state_ == State::failed) return Error::os(MP_EBADF);
   // lwIP tcp_bind: only a pcb in state CLOSED, and only once.
   if (state_ != State::fresh || bound_) return Error::os(MP_EINVAL);
   Status opened = open_handle(local.ip);
   if (!opened) return opened;
+  // Bound on the descriptor itself: libuv would defer EADDRINUSE to listen or connect, and
+  // the firmware reports it here.
+  uv_os_fd_t fd;
+  uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd);
   HostAddress host = to_host_address(stack_->host_bind_address(local.ip), local.port);
-  int r = uv_tcp_bind(handle_, host.get(), 0);
-  if (r == UV_EADDRNOTAVAIL) {
+  int r = ::bind(fd, host.get(), host.length);
+  if (r != 0 && errno == EADDRNOTAVAIL) {
     // The camera's own interface address: on the host it lives on loopback.
     host = to_host_address(IpAddress::loopback(local.ip.family), local.port);
-    r = uv_tcp_bind(handle_, host.get(), 0);
+    r = ::bind(fd, host.get(), host.length);
   }
-  if (r != 0) return Error::os(firmware_errno_for_bind(r));
-  // libuv may defer EADDRINUSE to listen/connect; ask the kernel where we stand now.
-  sockaddr_storage name{};
-  int length = sizeof(name);
-  if (uv_tcp_getsockname(handle_, reinterpret_cast<sockaddr*>(&name), &length) != 0) {
-    return Error::os(MP_EADDRINUSE);
-  }
+  if (r != 0) return Error::os(firmware_errno_for_bind(-errno));
   bound_ = true;
   return {};
 }
 
-Status TcpSocket::listen(int backlog) {
+Status TcpSocket::do_listen(int backlog) {
   std::lock_guard<std::mutex> guard(stack_->mutex());
   if (closed_ || state_ == State::dead || state_ == State::failed) return Error::os(MP_EBADF);
   if (backlog < 0) backlog = 0;
@@ -288,6 +314,7 @@ void TcpSocket::on_connection(uv_stream_t* server, int status) {
 // leave it with libuv, which stops accepting until we come back for it.
 void TcpSocket::take_waiting_connection() {
   if (!connection_waiting_ || state_ != State::listening) return;
+  if (!stack_->link().up()) return;  // no SYN gets through a link that is down
   if (accept_queue_.size() >= accept_slots_) return;
   if (!stack_->reserve_pcb(PcbKind::tcp)) return;
   connection_waiting_ = false;
@@ -310,12 +337,13 @@ void TcpSocket::take_waiting_connection() {
   uv_tcp_getpeername(handle, reinterpret_cast<sockaddr*>(&peer), &length);
   child->peer_ = from_host_address(reinterpret_cast<sockaddr*>(&peer));
   child->state_ = State::connected;
+  trace_event("incoming");
   accept_queue_.push_back(std::move(child));
   fire_event_locked();
   stack_->notify_changed();
 }
 
-Result<Accepted> TcpSocket::accept() {
+Result<Accepted> TcpSocket::do_accept() {
   std::unique_lock<std::mutex> lock(stack_->mutex());
   if (closed_ || state_ == State::dead || state_ == State::failed) return Error::os(MP_EBADF);
   if (state_ != State::listening) return Error::os(MP_EINVAL);
@@ -342,12 +370,14 @@ Result<Accepted> TcpSocket::accept() {
   return accepted;
 }
 
-Status TcpSocket::connect(const Endpoint& remote) {
+Status TcpSocket::do_connect(const Endpoint& remote) {
   std::unique_lock<std::mutex> lock(stack_->mutex());
   if (closed_ || state_ == State::dead || state_ == State::failed) return Error::os(MP_EBADF);
   if (state_ != State::fresh) {
     return Error::os(state_ == State::connected ? MP_EISCONN : MP_EALREADY);
   }
+  // tcp_connect finds no route while the interface is down (ERR_RTE).
+  if (!stack_->link().up()) return Error::os(MP_EHOSTUNREACH);
   Status opened = open_handle(remote.ip);
   if (!opened) return opened;
   const HostAddress host = to_host_address(stack_->host_destination(remote.ip), remote.port);
@@ -369,7 +399,7 @@ Status TcpSocket::connect(const Endpoint& remote) {
   if (outcome == WaitOutcome::interrupted) return Error::interrupted();
   if (outcome == WaitOutcome::timed_out) {
     // The connection attempt goes on; its completion shows as POLLOUT.
-    return Error::os(timeout == 0 ? MP_EINPROGRESS : MP_ETIMEDOUT);
+    return Error::os(MP_ETIMEDOUT);
   }
   if (state_ == State::connected || state_ == State::peer_closed) return {};
   if (state_ == State::failed) return Error::os(failure_);
@@ -384,15 +414,30 @@ void TcpSocket::on_connect(uv_connect_t* request, int status) {
     socket->fail(firmware_errno_for_connect(status));
     return;
   }
-  socket->state_ = State::connected;
+  if (socket->uses_link()) {
+    // The SYN and the SYN-ACK still have to cross the link.
+    Link& link = socket->stack_->link();
+    const Link::Crossing syn = link.cross(Link::Direction::out, 0, true, Clock::time_point{});
+    const Link::Crossing syn_ack = link.cross(Link::Direction::in, 0, true, Clock::time_point{});
+    socket->connect_pending_ = true;
+    socket->connect_completes_ = syn.arrives + (syn_ack.arrives - Clock::now());
+    socket->schedule_link_timer();
+    return;
+  }
+  socket->became_connected();
+}
+
+void TcpSocket::became_connected() {
+  state_ = State::connected;
   sockaddr_storage peer{};
   int length = sizeof(peer);
-  if (uv_tcp_getpeername(socket->handle_, reinterpret_cast<sockaddr*>(&peer), &length) == 0) {
-    socket->peer_ = from_host_address(reinterpret_cast<sockaddr*>(&peer));
+  if (handle_ != nullptr && uv_tcp_getpeername(handle_, reinterpret_cast<sockaddr*>(&peer), &length) == 0) {
+    peer_ = from_host_address(reinterpret_cast<sockaddr*>(&peer));
   }
-  socket->start_reading();
-  socket->fire_event_locked();
-  socket->stack_->notify_changed();
+  trace_event("connected");
+  start_reading();
+  fire_event_locked();
+  stack_->notify_changed();
 }
 
 // ---- Receiving ----
@@ -400,7 +445,7 @@ void TcpSocket::on_connect(uv_connect_t* request, int status) {
 void TcpSocket::start_reading() {
   if (reading_ || handle_ == nullptr) return;
   if (state_ != State::connected) return;
-  if (rx_bytes_ >= limits_.tcp_wnd) return;  // the window is closed until the script reads
+  if (rx_bytes_ + rx_link_bytes_ >= limits_.tcp_wnd) return;  // the window is closed until the script reads
   if (uv_read_start(reinterpret_cast<uv_stream_t*>(handle_), on_alloc, on_read) == 0) reading_ = true;
 }
 
@@ -418,7 +463,8 @@ void TcpSocket::on_alloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf) {
     socket->rx_spare_size_ = kReadChunk;
   }
   // Never read beyond the open window: the peer's data waits in the kernel instead.
-  const size_t window = socket->limits_.tcp_wnd > socket->rx_bytes_ ? socket->limits_.tcp_wnd - socket->rx_bytes_ : 0;
+  const size_t held = socket->rx_bytes_ + socket->rx_link_bytes_;
+  const size_t window = socket->limits_.tcp_wnd > held ? socket->limits_.tcp_wnd - held : 0;
   buf->base = reinterpret_cast<char*>(socket->rx_spare_.get());
   buf->len = std::min(socket->rx_spare_size_, window);
 }
@@ -433,13 +479,23 @@ void TcpSocket::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
   if (nread == UV_EOF) {
     // _lwip_tcp_recv with p == NULL: the peer closed its side.
     socket->stop_reading();
-    if (socket->state_ == State::connected) socket->state_ = State::peer_closed;
-    socket->fire_event_locked();
-    socket->stack_->notify_changed();
+    if (socket->uses_link()) {
+      socket->receive_over_link(IncomingPiece::Kind::end_of_stream, RxChunk{});
+      return;
+    }
+    IncomingPiece end;
+    end.kind = IncomingPiece::Kind::end_of_stream;
+    socket->arrive(end);
     return;
   }
   if (nread < 0) {
-    socket->fail(firmware_errno_for_io(static_cast<int>(nread)));
+    const int error = firmware_errno_for_io(static_cast<int>(nread));
+    if (error == MP_ECONNRESET && socket->uses_link()) {
+      socket->stop_reading();
+      socket->receive_over_link(IncomingPiece::Kind::reset, RxChunk{});
+      return;
+    }
+    socket->fail(error);
     return;
   }
   const size_t size = static_cast<size_t>(nread);
@@ -452,11 +508,39 @@ void TcpSocket::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
     chunk.data = std::move(socket->rx_spare_);
     socket->rx_spare_size_ = 0;
   }
-  socket->rx_.push_back(std::move(chunk));
-  socket->rx_bytes_ += size;
-  if (socket->rx_bytes_ >= socket->limits_.tcp_wnd) socket->stop_reading();
-  socket->fire_event_locked();
-  socket->stack_->notify_changed();
+  if (socket->uses_link()) {
+    socket->receive_over_link(IncomingPiece::Kind::data, std::move(chunk));
+  } else {
+    IncomingPiece piece;
+    piece.chunk = std::move(chunk);
+    socket->rx_link_bytes_ += size;  // arrive() moves it from the link's count to the queue's
+    socket->arrive(piece);
+  }
+  if (socket->rx_bytes_ + socket->rx_link_bytes_ >= socket->limits_.tcp_wnd) socket->stop_reading();
+}
+
+// Data, an end of stream or a reset reaches the socket: _lwip_tcp_recv and _lwip_tcp_error.
+void TcpSocket::arrive(IncomingPiece& piece) {
+  switch (piece.kind) {
+    case IncomingPiece::Kind::data: {
+      const size_t size = piece.chunk.size;
+      rx_link_bytes_ -= size;
+      rx_bytes_ += size;
+      rx_.push_back(std::move(piece.chunk));
+      stack_->count_link_bytes(size);
+      trace_event("data-in", static_cast<int64_t>(size));
+      break;
+    }
+    case IncomingPiece::Kind::end_of_stream:
+      if (state_ == State::connected) state_ = State::peer_closed;
+      trace_event("peer-closed");
+      break;
+    case IncomingPiece::Kind::reset:
+      fail(MP_ECONNRESET);
+      return;
+  }
+  fire_event_locked();
+  stack_->notify_changed();
 }
 
 void TcpSocket::consumed(size_t n) {
@@ -485,8 +569,7 @@ Result<size_t> TcpSocket::receive(std::unique_lock<std::mutex>& lock, uint8_t* b
       if (timeout == 0 && state_ == State::connected) return Error::os(MP_EAGAIN);
       if (state_ == State::failed || state_ == State::dead || closed_) {
         bool finished = false;
-        Result<size_t> checked = check_connected_for_recv(&finished);
-        return checked;
+        return check_connected_for_recv(&finished);
       }
       // Still new or connecting: nothing to read from.
       return Error::os(timeout == 0 ? MP_EAGAIN : MP_ENOTCONN);
@@ -513,7 +596,7 @@ Result<size_t> TcpSocket::receive(std::unique_lock<std::mutex>& lock, uint8_t* b
   return n;
 }
 
-Result<size_t> TcpSocket::recv(uint8_t* buf, size_t len, int flags) {
+Result<size_t> TcpSocket::do_recv(uint8_t* buf, size_t len, int flags) {
   std::unique_lock<std::mutex> lock(stack_->mutex());
   bool finished = false;
   Result<size_t> checked = check_connected_for_recv(&finished);
@@ -521,7 +604,7 @@ Result<size_t> TcpSocket::recv(uint8_t* buf, size_t len, int flags) {
   return receive(lock, buf, len, flags);
 }
 
-Result<size_t> TcpSocket::recvfrom(uint8_t* buf, size_t len, int flags, Endpoint* from) {
+Result<size_t> TcpSocket::do_recvfrom(uint8_t* buf, size_t len, int flags, Endpoint* from) {
   std::unique_lock<std::mutex> lock(stack_->mutex());
   bool finished = false;
   Result<size_t> checked = check_connected_for_recv(&finished);
@@ -530,12 +613,13 @@ Result<size_t> TcpSocket::recvfrom(uint8_t* buf, size_t len, int flags, Endpoint
   return receive(lock, buf, len, flags);
 }
 
-Result<size_t> TcpSocket::stream_recv_once(uint8_t* buf, size_t len) { return recv(buf, len, 0); }
+Result<size_t> TcpSocket::stream_recv_once(uint8_t* buf, size_t len) { return do_recv(buf, len, 0); }
 
 // ---- Sending ----
 
 size_t TcpSocket::send_room() const {
-  return limits_.tcp_snd_buf > tx_queued_ ? limits_.tcp_snd_buf - tx_queued_ : 0;
+  const size_t used = tx_queued_ + tx_link_bytes_;
+  return limits_.tcp_snd_buf > used ? limits_.tcp_snd_buf - used : 0;
 }
 
 // lwip_tcp_send: queue min(len, free send buffer) bytes; when there is no room, wait for some.
@@ -559,16 +643,26 @@ Result<size_t> TcpSocket::send_some(std::unique_lock<std::mutex>& lock, const ui
   // tcp_write refuses a pcb that is not connected (ERR_CONN).
   if (state_ != State::connected && state_ != State::peer_closed) return Error::os(MP_ENOTCONN);
   const size_t n = std::min(available, len);
-  write_to_host(data, n);
+  if (uses_link()) {
+    send_over_link(data, n);
+  } else {
+    write_to_host(data, n);
+  }
   return n;
 }
 
 void TcpSocket::write_to_host(const uint8_t* data, size_t len) {
-  if (len == 0 || handle_ == nullptr) return;
+  if (len == 0) return;
+  if (handle_ == nullptr) {
+    // The peer's side is gone (an injected close): it answers the data with a reset.
+    fail(MP_ECONNRESET);
+    return;
+  }
+  stack_->count_link_bytes(len);
+  trace_event("data-out", static_cast<int64_t>(len));
   auto* stream = reinterpret_cast<uv_stream_t*>(handle_);
   if (tx_queued_ == 0) {
-    uv_buf_t buf = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(data)),
-                               static_cast<unsigned int>(len));
+    uv_buf_t buf = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(data)), static_cast<unsigned int>(len));
     const int written = uv_try_write(stream, &buf, 1);
     if (written > 0) {
       data += written;
@@ -603,27 +697,26 @@ void TcpSocket::on_write(uv_write_t* request, int status) {
   socket->tx_queued_ -= write->size;
   delete write;
   if (socket->tx_queued_ == 0) socket->stack_->remove_background_work();
-  if (status < 0 && status != UV_ECANCELED && socket->state_ != State::failed &&
-      socket->state_ != State::dead) {
+  if (status < 0 && status != UV_ECANCELED && socket->state_ != State::failed && socket->state_ != State::dead) {
     socket->fail(firmware_errno_for_io(status));
     return;
   }
   socket->stack_->notify_changed();
 }
 
-Result<size_t> TcpSocket::send(const uint8_t* data, size_t len) {
+Result<size_t> TcpSocket::do_send(const uint8_t* data, size_t len) {
   std::unique_lock<std::mutex> lock(stack_->mutex());
   Status connected = check_connected_for_send();
   if (!connected) return connected.error();
   return send_some(lock, data, len);
 }
 
-Result<size_t> TcpSocket::sendto(const uint8_t* data, size_t len, const Endpoint& to) {
+Result<size_t> TcpSocket::do_sendto(const uint8_t* data, size_t len, const Endpoint& to) {
   (void)to;  // modlwip sends on the connection and ignores the address
-  return send(data, len);
+  return do_send(data, len);
 }
 
-Status TcpSocket::sendall(const uint8_t* data, size_t len) {
+Status TcpSocket::do_sendall(const uint8_t* data, size_t len) {
   std::unique_lock<std::mutex> lock(stack_->mutex());
   Status connected = check_connected_for_send();
   if (!connected) return connected;
@@ -645,6 +738,165 @@ Result<size_t> TcpSocket::stream_send_once(const uint8_t* data, size_t len) {
   if (closed_ || state_ == State::dead) return Error::os(MP_EBADF);
   if (state_ == State::failed) return Error::os(failure_);
   return send_some(lock, data, len);
+}
+
+// ---- The link ----
+
+bool TcpSocket::uses_link() const {
+  const Link& link = stack_->link();
+  return link.shaped() || !link.up() || !tx_link_.empty() || !rx_link_.empty() || connect_pending_;
+}
+
+void TcpSocket::send_over_link(const uint8_t* data, size_t len) {
+  Link& link = stack_->link();
+  const size_t mss = limits_.tcp_mss;
+  for (size_t offset = 0; offset < len; offset += mss) {
+    OutgoingSegment segment;
+    segment.size = std::min(mss, len - offset);
+    segment.data.reset(new uint8_t[segment.size]);
+    std::memcpy(segment.data.get(), data + offset, segment.size);
+    const Link::Crossing crossing = link.cross(Link::Direction::out, segment.size, true, last_arrival_out_);
+    last_arrival_out_ = crossing.arrives;
+    segment.arrives = crossing.arrives;
+    segment.acked = crossing.arrives + link.one_way();
+    tx_link_bytes_ += segment.size;
+    tx_link_.push_back(std::move(segment));
+  }
+  schedule_link_timer();
+}
+
+void TcpSocket::receive_over_link(IncomingPiece::Kind kind, RxChunk chunk) {
+  Link& link = stack_->link();
+  if (kind != IncomingPiece::Kind::data) {
+    IncomingPiece marker;
+    marker.kind = kind;
+    marker.arrives = std::max(Clock::now() + link.one_way(), last_arrival_in_);
+    last_arrival_in_ = marker.arrives;
+    rx_link_.push_back(std::move(marker));
+    schedule_link_timer();
+    return;
+  }
+  // Segment by segment, so bandwidth and loss act per MSS as they would on the air.
+  const size_t mss = limits_.tcp_mss;
+  for (size_t offset = 0; offset < chunk.size; offset += mss) {
+    IncomingPiece piece;
+    piece.chunk.size = std::min(mss, chunk.size - offset);
+    piece.chunk.data.reset(new uint8_t[piece.chunk.size]);
+    std::memcpy(piece.chunk.data.get(), chunk.data.get() + offset, piece.chunk.size);
+    const Link::Crossing crossing = link.cross(Link::Direction::in, piece.chunk.size, true, last_arrival_in_);
+    last_arrival_in_ = crossing.arrives;
+    piece.arrives = crossing.arrives;
+    rx_link_bytes_ += piece.chunk.size;
+    rx_link_.push_back(std::move(piece));
+  }
+  if (!rx_spare_ && chunk.data && chunk.size >= kCopyBelow) {
+    rx_spare_ = std::move(chunk.data);
+    rx_spare_size_ = kReadChunk;
+  }
+  schedule_link_timer();
+}
+
+// Moves along whatever has crossed the link by now.
+void TcpSocket::advance_link() {
+  if (!stack_->link().up()) {
+    schedule_link_timer();  // parks: nothing crosses a link that is down
+    return;
+  }
+  const Clock::time_point now = Clock::now();
+  if (connect_pending_ && connect_completes_ <= now) {
+    connect_pending_ = false;
+    became_connected();
+  }
+  for (size_t i = 0; i < tx_link_.size(); ++i) {
+    OutgoingSegment& segment = tx_link_[i];
+    if (segment.delivered) continue;
+    if (segment.arrives > now) break;
+    segment.delivered = true;
+    write_to_host(segment.data.get(), segment.size);
+    if (handle_ == nullptr) break;  // the write failed the connection
+  }
+  bool acked = false;
+  while (!tx_link_.empty() && tx_link_.front().delivered && tx_link_.front().acked <= now) {
+    tx_link_bytes_ -= tx_link_.front().size;
+    tx_link_.pop_front();
+    acked = true;
+  }
+  if (acked) stack_->notify_changed();
+  while (!rx_link_.empty() && rx_link_.front().arrives <= now && state_ != State::failed) {
+    IncomingPiece piece = std::move(rx_link_.front());
+    rx_link_.pop_front();
+    arrive(piece);
+  }
+  if (lingering_ && !shutdown_sent_ && tx_link_bytes_ == 0 && handle_ != nullptr) {
+    // A close waited for the link to drain; now FIN, after what the kernel still has to send.
+    shutdown_sent_ = true;
+    auto* request = new uv_shutdown_t;
+    if (uv_shutdown(request, reinterpret_cast<uv_stream_t*>(handle_), on_shutdown) != 0) {
+      delete request;
+      close_handle(true);
+      return;
+    }
+  }
+  schedule_link_timer();
+}
+
+void TcpSocket::schedule_link_timer() {
+  const bool has_work = connect_pending_ || !tx_link_.empty() || !rx_link_.empty();
+  if (!has_work || !stack_->link().up() || handle_ == nullptr) {
+    if (link_timer_ != nullptr) uv_timer_stop(link_timer_);
+    if (link_work_) {
+      link_work_ = false;
+      stack_->remove_background_work();
+    }
+    return;
+  }
+  Clock::time_point next = Clock::time_point::max();
+  if (connect_pending_) next = std::min(next, connect_completes_);
+  for (const OutgoingSegment& segment : tx_link_) {
+    if (!segment.delivered) {
+      next = std::min(next, segment.arrives);
+      break;
+    }
+  }
+  if (!tx_link_.empty() && tx_link_.front().delivered) next = std::min(next, tx_link_.front().acked);
+  if (!rx_link_.empty()) next = std::min(next, rx_link_.front().arrives);
+  if (link_timer_ == nullptr) {
+    link_timer_ = new uv_timer_t;
+    uv_timer_init(stack_->loop(), link_timer_);
+    link_timer_->data = this;
+  }
+  uv_update_time(stack_->loop());
+  uv_timer_start(link_timer_, on_link_timer, milliseconds_until(next), 0);
+  if (!link_work_) {
+    link_work_ = true;
+    stack_->add_background_work();
+  }
+}
+
+void TcpSocket::on_link_timer(uv_timer_t* timer) { static_cast<TcpSocket*>(timer->data)->advance_link(); }
+
+void TcpSocket::link_changed_locked() {
+  if (state_ == State::listening && stack_->link().up()) take_waiting_connection();
+  if (connect_pending_ || !tx_link_.empty() || !rx_link_.empty()) advance_link();
+}
+
+void TcpSocket::inject_reset_locked() {
+  if (closed_) return;
+  if (state_ != State::connecting && state_ != State::connected && state_ != State::peer_closed) return;
+  close_handle(true);  // the peer sees the reset too
+  fail(MP_ECONNRESET);
+}
+
+void TcpSocket::inject_peer_close_locked() {
+  if (closed_ || state_ != State::connected) return;
+  trace_event("peer-closed");
+  state_ = State::peer_closed;
+  stop_reading();
+  rx_link_.clear();
+  rx_link_bytes_ = 0;
+  close_handle(false);
+  fire_event_locked();
+  stack_->notify_changed();
 }
 
 // ---- Options, poll, printing ----

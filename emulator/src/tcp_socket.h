@@ -2,7 +2,8 @@
 //
 // The firmware's shape is kept: libuv callbacks (lwIP's raw-API callbacks on the camera) only
 // push into the socket's queues and change its state; the script-facing calls wait on those
-// queues with a deadline.
+// queues with a deadline. When the link is shaped (latency, bandwidth, loss) or down, data
+// waits in link queues for the moment it gets across.
 #pragma once
 
 #include <uv.h>
@@ -18,23 +19,27 @@ namespace mpsock {
 
 class TcpSocket final : public Socket {
  public:
+  // With the stack lock held.
   static std::shared_ptr<TcpSocket> create(std::shared_ptr<Stack> stack, int af, const Profile& limits);
   ~TcpSocket() override;
 
-  Status bind(const Endpoint& local) override;
-  Status listen(int backlog) override;
-  Result<Accepted> accept() override;
-  Status connect(const Endpoint& remote) override;
-  Result<size_t> send(const uint8_t* data, size_t len) override;
-  Status sendall(const uint8_t* data, size_t len) override;
-  Result<size_t> sendto(const uint8_t* data, size_t len, const Endpoint& to) override;
-  Result<size_t> recv(uint8_t* buf, size_t len, int flags) override;
-  Result<size_t> recvfrom(uint8_t* buf, size_t len, int flags, Endpoint* from) override;
   int poll_locked(int requested) override;
   Result<Endpoint> local_endpoint() override;
   Result<Endpoint> peer_endpoint() override;
+  void link_changed_locked() override;
+  void inject_reset_locked() override;
+  void inject_peer_close_locked() override;
 
  protected:
+  Status do_bind(const Endpoint& local) override;
+  Status do_listen(int backlog) override;
+  Result<Accepted> do_accept() override;
+  Status do_connect(const Endpoint& remote) override;
+  Result<size_t> do_send(const uint8_t* data, size_t len) override;
+  Status do_sendall(const uint8_t* data, size_t len) override;
+  Result<size_t> do_sendto(const uint8_t* data, size_t len, const Endpoint& to) override;
+  Result<size_t> do_recv(uint8_t* buf, size_t len, int flags) override;
+  Result<size_t> do_recvfrom(uint8_t* buf, size_t len, int flags, Endpoint* from) override;
   Result<size_t> stream_recv_once(uint8_t* buf, size_t len) override;
   Result<size_t> stream_send_once(const uint8_t* data, size_t len) override;
   void close_locked() override;
@@ -53,6 +58,24 @@ class TcpSocket final : public Socket {
     std::unique_ptr<uint8_t[]> data;
     size_t size = 0;
     size_t offset = 0;
+  };
+
+  // Sent bytes crossing a shaped link: queued for the kernel when they arrive, counted in the
+  // send buffer until their ACK is back.
+  struct OutgoingSegment {
+    std::unique_ptr<uint8_t[]> data;
+    size_t size = 0;
+    Clock::time_point arrives;
+    Clock::time_point acked;
+    bool delivered = false;
+  };
+
+  // What the peer sent, crossing the link towards the script.
+  struct IncomingPiece {
+    enum class Kind { data, end_of_stream, reset };
+    Kind kind = Kind::data;
+    RxChunk chunk;
+    Clock::time_point arrives;
   };
 
   TcpSocket(std::shared_ptr<Stack> stack, int af, const Profile& limits);
@@ -75,6 +98,16 @@ class TcpSocket final : public Socket {
   void stop_reading();
   void consumed(size_t n);
   void linger();
+  void take_waiting_connection();
+  void became_connected();
+
+  // The link: whether data goes through the link queues, and moving it along.
+  bool uses_link() const;
+  void send_over_link(const uint8_t* data, size_t len);
+  void receive_over_link(IncomingPiece::Kind kind, RxChunk chunk);
+  void arrive(IncomingPiece& piece);
+  void advance_link();
+  void schedule_link_timer();
 
   static void on_connect(uv_connect_t* request, int status);
   static void on_connection(uv_stream_t* server, int status);
@@ -83,6 +116,7 @@ class TcpSocket final : public Socket {
   static void on_write(uv_write_t* request, int status);
   static void on_shutdown(uv_shutdown_t* request, int status);
   static void on_close_timeout(uv_timer_t* timer);
+  static void on_link_timer(uv_timer_t* timer);
   static void on_close(uv_handle_t* handle);
 
   State state_ = State::fresh;
@@ -108,6 +142,19 @@ class TcpSocket final : public Socket {
 
   uv_timer_t* close_timer_ = nullptr;  // aborts a graceful close that takes too long
   bool lingering_ = false;
+  bool shutdown_sent_ = false;
+
+  // The link queues (used while the link is shaped or down, and until they drain).
+  std::deque<OutgoingSegment> tx_link_;
+  size_t tx_link_bytes_ = 0;
+  std::deque<IncomingPiece> rx_link_;
+  size_t rx_link_bytes_ = 0;
+  Clock::time_point last_arrival_in_{};
+  Clock::time_point last_arrival_out_{};
+  bool connect_pending_ = false;  // the kernel connected; the handshake is still crossing
+  Clock::time_point connect_completes_;
+  uv_timer_t* link_timer_ = nullptr;
+  bool link_work_ = false;  // holds one unit of the stack's background work
 
   // Listening: connections lwIP has accepted for the script, at most accept_slots_. When the
   // queue is full, libuv is left holding the next connection (it stops accepting until we take
@@ -115,7 +162,6 @@ class TcpSocket final : public Socket {
   std::deque<std::shared_ptr<TcpSocket>> accept_queue_;
   size_t accept_slots_ = 1;
   bool connection_waiting_ = false;
-  void take_waiting_connection();
 };
 
 }  // namespace mpsock

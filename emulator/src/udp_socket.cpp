@@ -73,6 +73,16 @@ Status UdpSocket::open_handle(int family) {
 }
 
 void UdpSocket::close_handle() {
+  outgoing_.clear();
+  incoming_.clear();
+  if (link_timer_ != nullptr) {
+    uv_close(reinterpret_cast<uv_handle_t*>(link_timer_), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+    link_timer_ = nullptr;
+  }
+  if (link_work_) {
+    link_work_ = false;
+    stack_->remove_background_work();
+  }
   if (handle_ == nullptr) return;
   uv_udp_recv_stop(handle_);
   uv_close(reinterpret_cast<uv_handle_t*>(handle_), on_close);
@@ -86,15 +96,22 @@ void UdpSocket::on_close(uv_handle_t* handle) {
 }
 
 void UdpSocket::close_locked() {
-  close_handle();
   queue_.clear();
+  incoming_.clear();
+  if (!outgoing_.empty() && handle_ != nullptr) {
+    // Datagrams already sent are on their way; they still arrive after the close.
+    uv_udp_recv_stop(handle_);
+    draining_ = true;
+  } else {
+    close_handle();
+  }
   if (pcb_held_) {
     pcb_held_ = false;
     stack_->release_pcb(PcbKind::udp);
   }
 }
 
-Status UdpSocket::bind(const Endpoint& local) {
+Status UdpSocket::do_bind(const Endpoint& local) {
   std::lock_guard<std::mutex> guard(stack_->mutex());
   if (closed_) return Error::os(MP_EBADF);
   if (bound_) return Error::os(MP_EINVAL);
@@ -115,7 +132,7 @@ Status UdpSocket::bind(const Endpoint& local) {
   return {};
 }
 
-Status UdpSocket::connect(const Endpoint& remote) {
+Status UdpSocket::do_connect(const Endpoint& remote) {
   std::lock_guard<std::mutex> guard(stack_->mutex());
   if (closed_) return Error::os(MP_EBADF);
   Status opened = open_handle(remote.ip.family);
@@ -137,6 +154,8 @@ Result<size_t> UdpSocket::send_datagram(const uint8_t* data, size_t len, const E
   if (len > kMaxUdpPayload) len = kMaxUdpPayload;
   // pbuf_alloc(PBUF_RAM) takes the datagram from the lwIP heap.
   if (len + kHeaders > limits_.mem_size) return Error::os(MP_ENOMEM);
+  // No route while the interface is down (ERR_RTE).
+  if (!stack_->link().up()) return Error::os(MP_EHOSTUNREACH);
   if (to == nullptr && !connected_) {
     // udp_send on an unconnected pcb sends to 0.0.0.0:0, which goes nowhere.
     return len;
@@ -147,44 +166,56 @@ Result<size_t> UdpSocket::send_datagram(const uint8_t* data, size_t len, const E
   }
   Status opened = open_handle(destination.ip.family);
   if (!opened) return opened.error();
+  stack_->count_link_bytes(len);
+  Link& link = stack_->link();
+  if (!link.shaped()) {
+    transmit(data, len, to);
+    return len;
+  }
+  const Link::Crossing crossing = link.cross(Link::Direction::out, len, false, Clock::time_point{});
+  if (crossing.lost) {
+    trace_event("datagram-lost", static_cast<int64_t>(len));
+    return len;
+  }
+  Crossing out;
+  out.datagram.data.assign(data, data + len);
+  if (to != nullptr) out.to = *to;
+  out.arrives = crossing.arrives;
+  outgoing_.push_back(std::move(out));
+  schedule_link_timer();
+  return len;
+}
+
+// Hands a datagram to the kernel. Failures after the datagram left the firmware's hands are
+// silent, as for any datagram lost on the way.
+void UdpSocket::transmit(const uint8_t* data, size_t len, const Endpoint* to) {
+  if (handle_ == nullptr) return;
+  const Endpoint& destination = to != nullptr ? *to : peer_;
   const HostAddress host = to_host_address(stack_->host_destination(destination.ip), destination.port);
   uv_buf_t buf = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(data)), static_cast<unsigned int>(len));
-
   // A connected kernel socket cannot send elsewhere; lwIP's pcb can, so step out and back.
   const bool elsewhere = to != nullptr && connected_ && !(*to == peer_);
   if (elsewhere) uv_udp_connect(handle_, nullptr);
-  int r = uv_udp_try_send(handle_, &buf, 1, (to != nullptr && (elsewhere || !connected_)) ? host.get() : nullptr);
+  const int r = uv_udp_try_send(handle_, &buf, 1, (to != nullptr && (elsewhere || !connected_)) ? host.get() : nullptr);
   if (elsewhere) {
     const HostAddress back = to_host_address(stack_->host_destination(peer_.ip), peer_.port);
     uv_udp_connect(handle_, back.get());
   }
-  if (r >= 0) return len;
-  switch (r) {
-    case UV_EAGAIN:
-    case UV_ENOBUFS:
-    case UV_ENOMEM:
-    case UV_EMSGSIZE:
-      return Error::os(MP_ENOMEM);
-    case UV_EACCES:
-      return Error::os(MP_EINVAL);
-    case UV_ECONNREFUSED:
-      return len;  // an earlier datagram's ICMP error; lwIP does not see those
-    default:
-      return Error::os(MP_EHOSTUNREACH);
-  }
+  if (r < 0) trace_event("datagram-lost", static_cast<int64_t>(len));
+  trace_event("datagram-out", static_cast<int64_t>(len));
 }
 
-Result<size_t> UdpSocket::send(const uint8_t* data, size_t len) {
+Result<size_t> UdpSocket::do_send(const uint8_t* data, size_t len) {
   std::lock_guard<std::mutex> guard(stack_->mutex());
   return send_datagram(data, len, nullptr);
 }
 
-Result<size_t> UdpSocket::sendto(const uint8_t* data, size_t len, const Endpoint& to) {
+Result<size_t> UdpSocket::do_sendto(const uint8_t* data, size_t len, const Endpoint& to) {
   std::lock_guard<std::mutex> guard(stack_->mutex());
   return send_datagram(data, len, &to);
 }
 
-Status UdpSocket::sendall(const uint8_t* data, size_t len) {
+Status UdpSocket::do_sendall(const uint8_t* data, size_t len) {
   (void)data;
   (void)len;
   {
@@ -194,7 +225,7 @@ Status UdpSocket::sendall(const uint8_t* data, size_t len) {
   return Error::not_implemented();
 }
 
-Result<size_t> UdpSocket::stream_send_once(const uint8_t* data, size_t len) { return send(data, len); }
+Result<size_t> UdpSocket::stream_send_once(const uint8_t* data, size_t len) { return do_send(data, len); }
 
 void UdpSocket::on_alloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf) {
   (void)suggested;
@@ -210,14 +241,104 @@ void UdpSocket::on_receive(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf,
   (void)flags;
   auto* socket = static_cast<UdpSocket*>(handle->data);
   if (nread < 0 || from == nullptr) return;  // ICMP errors do not reach a lwIP UDP pcb
-  if (socket->queue_.size() >= socket->limits_.udp_queue) return;
+  Link& link = socket->stack_->link();
+  if (!link.up()) {
+    socket->trace_event("datagram-lost", static_cast<int64_t>(nread));
+    return;  // the air does not keep datagrams while the camera is off the network
+  }
   Datagram datagram;
   datagram.data.assign(reinterpret_cast<const uint8_t*>(buf->base),
                        reinterpret_cast<const uint8_t*>(buf->base) + nread);
   datagram.from = from_host_address(from);
-  socket->queue_.push_back(std::move(datagram));
-  socket->fire_event_locked();
-  socket->stack_->notify_changed();
+  socket->stack_->count_link_bytes(static_cast<size_t>(nread));
+  if (!link.shaped()) {
+    socket->deliver(std::move(datagram));
+    return;
+  }
+  const Link::Crossing crossing = link.cross(Link::Direction::in, static_cast<size_t>(nread), false, Clock::time_point{});
+  if (crossing.lost) {
+    socket->trace_event("datagram-lost", static_cast<int64_t>(nread));
+    return;
+  }
+  Crossing in;
+  in.datagram = std::move(datagram);
+  in.arrives = crossing.arrives;
+  socket->incoming_.push_back(std::move(in));
+  socket->schedule_link_timer();
+}
+
+// udp_raw_incoming: the datagram reaches the pcb's queue, or is dropped when it is full.
+void UdpSocket::deliver(Datagram datagram) {
+  if (queue_.size() >= limits_.udp_queue) {
+    trace_event("datagram-dropped", static_cast<int64_t>(datagram.data.size()));
+    return;
+  }
+  trace_event("datagram-in", static_cast<int64_t>(datagram.data.size()));
+  queue_.push_back(std::move(datagram));
+  fire_event_locked();
+  stack_->notify_changed();
+}
+
+void UdpSocket::advance_link() {
+  const Clock::time_point now = Clock::now();
+  // With jitter datagrams may pass each other, as they do on a real network.
+  for (auto it = outgoing_.begin(); it != outgoing_.end();) {
+    if (it->arrives <= now) {
+      transmit(it->datagram.data.data(), it->datagram.data.size(), it->to ? &*it->to : nullptr);
+      it = outgoing_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = incoming_.begin(); it != incoming_.end();) {
+    if (it->arrives <= now) {
+      Datagram datagram = std::move(it->datagram);
+      it = incoming_.erase(it);
+      deliver(std::move(datagram));
+    } else {
+      ++it;
+    }
+  }
+  if (draining_ && outgoing_.empty()) {
+    close_handle();
+    return;
+  }
+  schedule_link_timer();
+}
+
+void UdpSocket::schedule_link_timer() {
+  if ((outgoing_.empty() && incoming_.empty()) || handle_ == nullptr) {
+    if (link_timer_ != nullptr) uv_timer_stop(link_timer_);
+    if (link_work_) {
+      link_work_ = false;
+      stack_->remove_background_work();
+    }
+    return;
+  }
+  Clock::time_point next = Clock::time_point::max();
+  for (const Crossing& crossing : outgoing_) next = std::min(next, crossing.arrives);
+  for (const Crossing& crossing : incoming_) next = std::min(next, crossing.arrives);
+  if (link_timer_ == nullptr) {
+    link_timer_ = new uv_timer_t;
+    uv_timer_init(stack_->loop(), link_timer_);
+    link_timer_->data = this;
+  }
+  const auto left = next - Clock::now();
+  const uint64_t ms = left <= Clock::duration::zero()
+                          ? 0
+                          : static_cast<uint64_t>(std::chrono::ceil<std::chrono::milliseconds>(left).count());
+  uv_update_time(stack_->loop());
+  uv_timer_start(link_timer_, on_link_timer, ms, 0);
+  if (!link_work_) {
+    link_work_ = true;
+    stack_->add_background_work();
+  }
+}
+
+void UdpSocket::on_link_timer(uv_timer_t* timer) { static_cast<UdpSocket*>(timer->data)->advance_link(); }
+
+void UdpSocket::link_changed_locked() {
+  if (!outgoing_.empty() || !incoming_.empty()) advance_link();
 }
 
 // lwip_raw_udp_receive: one datagram per call, cut to the buffer, the rest discarded.
@@ -240,17 +361,17 @@ Result<size_t> UdpSocket::receive(std::unique_lock<std::mutex>& lock, uint8_t* b
   return n;
 }
 
-Result<size_t> UdpSocket::recv(uint8_t* buf, size_t len, int flags) {
+Result<size_t> UdpSocket::do_recv(uint8_t* buf, size_t len, int flags) {
   std::unique_lock<std::mutex> lock(stack_->mutex());
   return receive(lock, buf, len, flags, nullptr);
 }
 
-Result<size_t> UdpSocket::recvfrom(uint8_t* buf, size_t len, int flags, Endpoint* from) {
+Result<size_t> UdpSocket::do_recvfrom(uint8_t* buf, size_t len, int flags, Endpoint* from) {
   std::unique_lock<std::mutex> lock(stack_->mutex());
   return receive(lock, buf, len, flags, from);
 }
 
-Result<size_t> UdpSocket::stream_recv_once(uint8_t* buf, size_t len) { return recv(buf, len, 0); }
+Result<size_t> UdpSocket::stream_recv_once(uint8_t* buf, size_t len) { return do_recv(buf, len, 0); }
 
 Status UdpSocket::set_membership(const std::vector<uint8_t>& request, bool join) {
   const IpAddress group = IpAddress::v4(request[0], request[1], request[2], request[3]);

@@ -6,6 +6,7 @@
 
 #include <deque>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "mpsock/socket.h"
@@ -18,18 +19,19 @@ class UdpSocket final : public Socket {
   static std::shared_ptr<UdpSocket> create(std::shared_ptr<Stack> stack, int af, const Profile& limits);
   ~UdpSocket() override;
 
-  Status bind(const Endpoint& local) override;
-  Status connect(const Endpoint& remote) override;
-  Result<size_t> send(const uint8_t* data, size_t len) override;
-  Status sendall(const uint8_t* data, size_t len) override;
-  Result<size_t> sendto(const uint8_t* data, size_t len, const Endpoint& to) override;
-  Result<size_t> recv(uint8_t* buf, size_t len, int flags) override;
-  Result<size_t> recvfrom(uint8_t* buf, size_t len, int flags, Endpoint* from) override;
   int poll_locked(int requested) override;
   Result<Endpoint> local_endpoint() override;
   Result<Endpoint> peer_endpoint() override;
+  void link_changed_locked() override;
 
  protected:
+  Status do_bind(const Endpoint& local) override;
+  Status do_connect(const Endpoint& remote) override;
+  Result<size_t> do_send(const uint8_t* data, size_t len) override;
+  Status do_sendall(const uint8_t* data, size_t len) override;
+  Result<size_t> do_sendto(const uint8_t* data, size_t len, const Endpoint& to) override;
+  Result<size_t> do_recv(uint8_t* buf, size_t len, int flags) override;
+  Result<size_t> do_recvfrom(uint8_t* buf, size_t len, int flags, Endpoint* from) override;
   Result<size_t> stream_recv_once(uint8_t* buf, size_t len) override;
   Result<size_t> stream_send_once(const uint8_t* data, size_t len) override;
   void close_locked() override;
@@ -42,12 +44,23 @@ class UdpSocket final : public Socket {
     std::vector<uint8_t> data;
     Endpoint from;
   };
+  // A datagram crossing a shaped link, either way.
+  struct Crossing {
+    Datagram datagram;
+    std::optional<Endpoint> to;  // outgoing: the destination, or none for the connected peer
+    Clock::time_point arrives;
+  };
 
   UdpSocket(std::shared_ptr<Stack> stack, int af, const Profile& limits);
 
   Status open_handle(int family);
   void close_handle();
   Result<size_t> send_datagram(const uint8_t* data, size_t len, const Endpoint* to);
+  void transmit(const uint8_t* data, size_t len, const Endpoint* to);
+  void deliver(Datagram datagram);
+  void advance_link();
+  void schedule_link_timer();
+  static void on_link_timer(uv_timer_t* timer);
   Result<size_t> receive(std::unique_lock<std::mutex>& lock, uint8_t* buf, size_t len, int flags,
                          Endpoint* from);
   Status set_membership(const std::vector<uint8_t>& request, bool join);
@@ -69,6 +82,12 @@ class UdpSocket final : public Socket {
 
   std::deque<Datagram> queue_;
   std::unique_ptr<uint8_t[]> rx_buffer_;
+
+  std::deque<Crossing> outgoing_;
+  std::deque<Crossing> incoming_;
+  uv_timer_t* link_timer_ = nullptr;
+  bool link_work_ = false;
+  bool draining_ = false;  // closed, with datagrams still crossing the link
 };
 
 }  // namespace mpsock

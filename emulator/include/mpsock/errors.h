@@ -84,7 +84,9 @@ class [[nodiscard]] Result {
     return *value_;
   }
   T& operator*() { return value(); }
+  const T& operator*() const { return value(); }
   T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
 
   const Error& error() const {
     assert(!ok());

@@ -26,6 +26,7 @@ class Resolver {
   void add_host(const std::string& name, const IpAddress& address);
   // Resolving `name` fails with `code` (negative).
   void add_failure(const std::string& name, int code = kNameNotFound);
+  void add_failure_locked(const std::string& name, int code = kNameNotFound);
   void remove_host(const std::string& name);
   void clear_hosts();
 

@@ -15,6 +15,7 @@
 #include "mpsock/deadline.h"
 #include "mpsock/errors.h"
 #include "mpsock/profile.h"
+#include "mpsock/trace.h"
 
 namespace mpsock {
 
@@ -70,16 +71,19 @@ class Socket : public std::enable_shared_from_this<Socket> {
   // The profile the socket was created under; its limits stay with the socket.
   const Profile& limits() const { return limits_; }
 
+  // A number for traces, unique within the stack.
+  int id() const { return id_; }
+
   // ---- The firmware's socket methods ----
-  virtual Status bind(const Endpoint& local) = 0;
-  virtual Status listen(int backlog);
-  virtual Result<Accepted> accept();
-  virtual Status connect(const Endpoint& remote) = 0;
-  virtual Result<size_t> send(const uint8_t* data, size_t len) = 0;
-  virtual Status sendall(const uint8_t* data, size_t len) = 0;
-  virtual Result<size_t> sendto(const uint8_t* data, size_t len, const Endpoint& to) = 0;
-  virtual Result<size_t> recv(uint8_t* buf, size_t len, int flags) = 0;
-  virtual Result<size_t> recvfrom(uint8_t* buf, size_t len, int flags, Endpoint* from) = 0;
+  Status bind(const Endpoint& local);
+  Status listen(int backlog);
+  Result<Accepted> accept();
+  Status connect(const Endpoint& remote);
+  Result<size_t> send(const uint8_t* data, size_t len);
+  Status sendall(const uint8_t* data, size_t len);
+  Result<size_t> sendto(const uint8_t* data, size_t len, const Endpoint& to);
+  Result<size_t> recv(uint8_t* buf, size_t len, int flags);
+  Result<size_t> recvfrom(uint8_t* buf, size_t len, int flags, Endpoint* from);
   // Harmless on a closed socket.
   void close();
   bool closed() const;
@@ -123,14 +127,37 @@ class Socket : public std::enable_shared_from_this<Socket> {
   virtual Result<Endpoint> local_endpoint();
   virtual Result<Endpoint> peer_endpoint();
 
+ // ---- For the stack (lock held) ----
+  // The link came back up, or its conditions changed: move what waits on it.
+  virtual void link_changed_locked() {}
+  // An injected fault: the connection is reset, or its peer closes.
+  virtual void inject_reset_locked() {}
+  virtual void inject_peer_close_locked() {}
+  void set_id(int id) { id_ = id; }
+
  protected:
   Socket(std::shared_ptr<Stack> stack, int family, int type);
+
+  // What each firmware method does, per socket type; the public methods add the trace.
+  virtual Status do_bind(const Endpoint& local) = 0;
+  virtual Status do_listen(int backlog);
+  virtual Result<Accepted> do_accept();
+  virtual Status do_connect(const Endpoint& remote) = 0;
+  virtual Result<size_t> do_send(const uint8_t* data, size_t len) = 0;
+  virtual Status do_sendall(const uint8_t* data, size_t len) = 0;
+  virtual Result<size_t> do_sendto(const uint8_t* data, size_t len, const Endpoint& to) = 0;
+  virtual Result<size_t> do_recv(uint8_t* buf, size_t len, int flags) = 0;
+  virtual Result<size_t> do_recvfrom(uint8_t* buf, size_t len, int flags, Endpoint* from) = 0;
+
+  // A network event on this socket, for the trace (lock held; free when tracing is off).
+  void trace_event(const char* event, int64_t bytes = -1);
 
   // The stream layer's primitives: one receive / one send as modlwip's stream read/write.
   virtual Result<size_t> stream_recv_once(uint8_t* buf, size_t len) = 0;
   virtual Result<size_t> stream_send_once(const uint8_t* data, size_t len) = 0;
 
   virtual void close_locked() = 0;
+  Result<OptionOutcome> set_option_checked(int option, const OptionValue& value);
   virtual Result<OptionOutcome> set_option_locked(int option, const OptionValue& value) = 0;
   virtual int repr_state_locked() const = 0;
   virtual std::string repr_incoming_locked() const = 0;
@@ -143,6 +170,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void fire_event_locked();
 
   std::shared_ptr<Stack> stack_;
+  int id_ = 0;
   const int family_;
   const int type_;
   Profile limits_;  // the profile at creation

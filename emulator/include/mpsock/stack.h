@@ -19,7 +19,10 @@
 #include "mpsock/address.h"
 #include "mpsock/deadline.h"
 #include "mpsock/errors.h"
+#include "mpsock/fault.h"
+#include "mpsock/link.h"
 #include "mpsock/profile.h"
+#include "mpsock/trace.h"
 
 namespace mpsock {
 
@@ -79,6 +82,23 @@ class Stack : public std::enable_shared_from_this<Stack> {
   // Sockets open now, by kind (listening TCP sockets count as tcp_listen).
   int pcbs_in_use(PcbKind kind) const;
 
+  // ---- The emulated link ----
+  // Latency, jitter, bandwidth and loss between the camera and the world. Applies to data
+  // sent and received from now on.
+  void set_conditions(const LinkConditions& conditions);
+  LinkConditions conditions() const;
+  // The WiFi association: while down, connect and sendto fail with EHOSTUNREACH, names do not
+  // resolve, and connections stall until it is back.
+  void set_link_up(bool up);
+  bool link_up() const;
+  // Schedules a fault (see fault.h); times count from now.
+  void add_fault(const Fault& fault);
+  Status add_fault(std::string_view spec);
+  // Bytes that crossed the link so far, both ways.
+  uint64_t link_bytes() const;
+
+  Trace& trace() { return trace_; }
+
   // ---- For the core's own classes (sockets, poller, resolver) ----
 
   std::mutex& mutex() { return mutex_; }
@@ -106,6 +126,14 @@ class Stack : public std::enable_shared_from_this<Stack> {
   // The network thread's turn: runs the loop until no background work is left.
   void serve_background_work();
 
+  // ---- For the core's own classes, with the lock held ----
+  Link& link() { return link_; }
+  // Data crossed the link (counts toward byte-triggered faults).
+  void count_link_bytes(size_t bytes);
+  // Runs `action` (with the lock held) after `ms`, even if no script call is waiting then.
+  void after_ms(int64_t ms, std::function<void()> action);
+  void set_link_up_locked(bool up);
+
   // With the lock held: remembers a socket so shutdown() can close it.
   void register_socket(const std::shared_ptr<Socket>& socket);
 
@@ -130,6 +158,18 @@ class Stack : public std::enable_shared_from_this<Stack> {
   std::atomic<int> pcbs_in_use_[3] = {0, 0, 0};
   std::atomic<bool> expose_wildcard_{false};
   bool shut_down_ = false;
+  int next_socket_id_ = 1;
+
+  void trigger_fault(const Fault& fault);
+  template <class Visit>
+  void for_each_socket(Visit visit);
+  static void on_timer(uv_timer_t* timer);
+
+  Link link_;
+  Trace trace_;
+  uint64_t link_bytes_ = 0;
+  std::vector<Fault> faults_by_bytes_;
+  std::vector<uv_timer_t*> timers_;
 };
 
 }  // namespace mpsock

@@ -1,0 +1,167 @@
+// Network conditions and the link's state: latency, bandwidth, loss (delay for TCP, drops for
+// UDP), determinism by seed, and what a script sees while the link is down.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "peer.h"
+
+namespace mpsock {
+namespace {
+
+using namespace mpsock::test;
+using std::chrono::milliseconds;
+
+struct Connected {
+  std::shared_ptr<Stack> stack;
+  Fd listener = tcp_listener();
+  std::shared_ptr<Socket> client;
+  Fd server;
+  explicit Connected(const Profile& profile = *find_profile("desktop")) : stack(Stack::create(profile)) {
+    client = open(stack, MP_SOCK_STREAM);
+    EXPECT_TRUE(client->connect(endpoint(local_port(listener.get()))));
+    server = tcp_accept(listener.get());
+  }
+};
+
+LinkConditions latency(double ms) {
+  LinkConditions c;
+  c.latency_ms = ms;
+  return c;
+}
+
+TEST(Link, LatencyDelaysTheRoundTrip) {
+  Connected c;
+  c.stack->set_conditions(latency(120));
+  const uint8_t ping[4] = {'p', 'i', 'n', 'g'};
+  const auto start = Clock::now();
+  ASSERT_EQ(*c.client->send(ping, 4), 4u);
+  EXPECT_EQ(recv_exactly(c.server.get(), 4), "ping");
+  const auto one_way = Clock::now() - start;
+  ASSERT_TRUE(send_all(c.server.get(), "pong"));
+  uint8_t buf[8];
+  c.client->set_timeout_ms(5000);
+  auto got = c.client->recv(buf, sizeof(buf), 0);
+  const auto round_trip = Clock::now() - start;
+  ASSERT_TRUE(got);
+  EXPECT_GE(one_way, milliseconds(60));
+  EXPECT_GE(round_trip, milliseconds(120));
+  EXPECT_LT(round_trip, milliseconds(2000));
+}
+
+TEST(Link, ConnectTakesARoundTrip) {
+  auto stack = Stack::create(*find_profile("desktop"));
+  stack->set_conditions(latency(150));
+  Fd listener = tcp_listener();
+  auto client = open(stack, MP_SOCK_STREAM);
+  const auto start = Clock::now();
+  ASSERT_TRUE(client->connect(endpoint(local_port(listener.get()))));
+  EXPECT_GE(Clock::now() - start, milliseconds(150));
+}
+
+TEST(Link, BandwidthPacesABulkSend) {
+  Connected c;
+  LinkConditions slow;
+  slow.bandwidth_bps = 1'000'000;  // 125 kB/s
+  c.stack->set_conditions(slow);
+  std::vector<uint8_t> data(50'000, 'b');
+  std::string received;
+  std::thread reader([&] { received = recv_exactly(c.server.get(), data.size()); });
+  const auto start = Clock::now();
+  ASSERT_TRUE(c.client->sendall(data.data(), data.size()));
+  reader.join();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  ASSERT_EQ(received.size(), data.size());
+  // 400 kbit at 1 Mbit/s: not faster than the link, and not hugely slower.
+  EXPECT_GE(seconds, 0.38);
+  EXPECT_LT(seconds, 3.0);
+}
+
+TEST(Link, TcpLossIsDelayNotDamage) {
+  Connected c(default_profile());
+  LinkConditions lossy;
+  lossy.loss = 0.3;
+  lossy.seed = 7;
+  c.stack->set_conditions(lossy);
+  std::vector<uint8_t> data(20'000);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 31);
+  std::string received;
+  std::thread reader([&] { received = recv_exactly(c.server.get(), data.size()); });
+  ASSERT_TRUE(c.client->sendall(data.data(), data.size()));
+  reader.join();
+  ASSERT_EQ(received.size(), data.size());
+  EXPECT_EQ(0, std::memcmp(received.data(), data.data(), data.size()));
+}
+
+// The datagram numbers that got through, with the given seed.
+std::set<int> udp_survivors(uint64_t seed, double loss) {
+  auto stack = Stack::create(*find_profile("desktop"));
+  LinkConditions lossy;
+  lossy.loss = loss;
+  lossy.seed = seed;
+  stack->set_conditions(lossy);
+  Fd peer = udp_socket();
+  auto s = open(stack, MP_SOCK_DGRAM);
+  for (int i = 0; i < 100; ++i) {
+    const std::string payload = std::to_string(i);
+    EXPECT_TRUE(s->sendto(reinterpret_cast<const uint8_t*>(payload.data()), payload.size(), endpoint(local_port(peer.get()))));
+  }
+  std::set<int> got;
+  char buf[16];
+  for (;;) {
+    pollfd p{peer.get(), POLLIN, 0};
+    if (::poll(&p, 1, 200) != 1) break;
+    const ssize_t n = ::recv(peer.get(), buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    got.insert(std::stoi(std::string(buf, static_cast<size_t>(n))));
+  }
+  return got;
+}
+
+TEST(Link, UdpLossDropsAndIsDeterministicForASeed) {
+  const std::set<int> first = udp_survivors(42, 0.3);
+  const std::set<int> again = udp_survivors(42, 0.3);
+  const std::set<int> other = udp_survivors(43, 0.3);
+  EXPECT_EQ(first, again);
+  EXPECT_NE(first, other);
+  EXPECT_GT(first.size(), 50u);
+  EXPECT_LT(first.size(), 90u);
+  EXPECT_TRUE(udp_survivors(1, 1.0).empty());
+}
+
+TEST(Link, DownRefusesNewTrafficAndStallsConnections) {
+  Connected c(default_profile());
+  c.stack->set_link_up(false);
+  auto fresh = open(c.stack, MP_SOCK_STREAM);
+  EXPECT_TRUE(fresh->connect(endpoint(local_port(c.listener.get()))).error().is_os(MP_EHOSTUNREACH));
+  auto udp = open(c.stack, MP_SOCK_DGRAM);
+  const uint8_t x[1] = {'x'};
+  EXPECT_TRUE(udp->sendto(x, 1, endpoint(9)).error().is_os(MP_EHOSTUNREACH));
+  c.stack->resolver().set_use_system_resolver(false);
+  c.stack->resolver().add_host("broker.lan", IpAddress::v4(10, 0, 0, 2));
+  EXPECT_TRUE(c.stack->resolver().resolve("broker.lan", 0).error().is_os(-2));
+  EXPECT_TRUE(c.stack->resolver().resolve("10.0.0.2", 0));  // numeric needs no DNS
+
+  // An open connection takes the data but nothing crosses.
+  ASSERT_EQ(*c.client->send(x, 1), 1u);
+  char buf[4];
+  pollfd p{c.server.get(), POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 100), 0);
+  ASSERT_TRUE(send_all(c.server.get(), "in"));
+  c.client->set_timeout_ms(100);
+  uint8_t in[4];
+  EXPECT_TRUE(c.client->recv(in, 4, 0).error().is_os(MP_ETIMEDOUT));
+
+  c.stack->set_link_up(true);
+  EXPECT_EQ(::recv(c.server.get(), buf, sizeof(buf), 0), 1);
+  c.client->set_timeout_ms(2000);
+  auto got = c.client->recv(in, 4, 0);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got, 2u);
+}
+
+}  // namespace
+}  // namespace mpsock

@@ -1,0 +1,79 @@
+// The trace: a JSON line per call and per network event.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "peer.h"
+
+namespace mpsock {
+namespace {
+
+using namespace mpsock::test;
+
+std::vector<std::string> lines_of(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+bool has_line(const std::vector<std::string>& lines, std::initializer_list<const char*> parts) {
+  for (const std::string& line : lines) {
+    bool all = true;
+    for (const char* part : parts) all = all && line.find(part) != std::string::npos;
+    if (all) return true;
+  }
+  return false;
+}
+
+TEST(Trace, RecordsCallsResultsAndEvents) {
+  char path[] = "/tmp/mpsock-trace-XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
+  auto stack = Stack::create();
+  ASSERT_TRUE(stack->trace().open(path));
+  Fd listener = tcp_listener();
+  auto client = open(stack, MP_SOCK_STREAM);
+  ASSERT_TRUE(client->connect(endpoint(local_port(listener.get()))));
+  Fd server = tcp_accept(listener.get());
+  const uint8_t hello[5] = {'h', 'e', 'l', 'l', 'o'};
+  ASSERT_EQ(*client->send(hello, 5), 5u);
+  client->set_timeout_ms(10);
+  uint8_t buf[8];
+  EXPECT_FALSE(client->recv(buf, sizeof(buf), 0));
+  client->close();
+  stack->trace().close();
+
+  const auto lines = lines_of(path);
+  std::remove(path);
+  ASSERT_FALSE(lines.empty());
+  for (const std::string& line : lines) {
+    EXPECT_EQ(line.rfind("{\"t\":", 0), 0u) << line;
+    EXPECT_EQ(line.back(), '}') << line;
+  }
+  EXPECT_TRUE(has_line(lines, {"\"event\":\"open\"", "\"type\":\"tcp\""}));
+  EXPECT_TRUE(has_line(lines, {"\"call\":\"connect\"", "\"addr\":\"127.0.0.1:", "\"result\":null"}));
+  EXPECT_TRUE(has_line(lines, {"\"event\":\"connected\""}));
+  EXPECT_TRUE(has_line(lines, {"\"call\":\"send\"", "\"len\":5", "\"result\":5"}));
+  EXPECT_TRUE(has_line(lines, {"\"event\":\"data-out\"", "\"bytes\":5"}));
+  EXPECT_TRUE(has_line(lines, {"\"call\":\"recv\"", "\"errno\":110"}));
+  EXPECT_TRUE(has_line(lines, {"\"call\":\"close\""}));
+}
+
+TEST(Trace, OffByDefault) {
+  auto stack = Stack::create();
+  EXPECT_FALSE(stack->trace().enabled());
+}
+
+TEST(TraceRecord, EscapesStrings) {
+  TraceRecord record;
+  record.add("k", "a\"b\\c\n\x01");
+  EXPECT_EQ(record.body(), "\"k\":\"a\\\"b\\\\c\\n\\u0001\"");
+}
+
+}  // namespace
+}  // namespace mpsock
