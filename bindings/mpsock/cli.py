@@ -2,8 +2,9 @@
 
 import argparse
 import importlib
+import sys
 
-from . import _mpsock, runner
+from . import _mpsock, runner, units
 
 # Packages that add subcommands: each has a `command` module with register(commands), where
 # `commands` is the argparse sub-parsers object; a parser's `handler` returns the exit status.
@@ -24,6 +25,50 @@ def _profile_name(text):
     return text
 
 
+def _unit_type(convert):
+    def parse(text):
+        try:
+            return convert(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    parse.__name__ = convert.__name__
+    return parse
+
+
+def _fault_spec(text):
+    # Checked by the core's own parser, so the command line and the Python API agree.
+    try:
+        _mpsock.parse_fault(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+def add_network_options(parser):
+    group = parser.add_argument_group("network conditions (between the camera and the world)")
+    group.add_argument("--latency", type=_unit_type(units.milliseconds), default=0.0, metavar="TIME",
+                       help="added round-trip time, e.g. 30ms")
+    group.add_argument("--jitter", type=_unit_type(units.milliseconds), default=0.0, metavar="TIME",
+                       help="each one-way delay varies by up to this much, e.g. 5ms")
+    group.add_argument("--bandwidth", type=_unit_type(units.bits_per_second), default=0.0, metavar="RATE",
+                       help="each way, e.g. 2Mbit")
+    group.add_argument("--loss", type=_unit_type(units.fraction), default=0.0, metavar="FRACTION",
+                       help="packet loss, e.g. 1%% (TCP sees delay, UDP loses datagrams)")
+    group.add_argument("--seed", type=int, default=1, help="random seed for jitter and loss (default 1)")
+    group.add_argument("--fault", dest="faults", action="append", default=[], type=_fault_spec, metavar="SPEC",
+                       help="inject a fault: reset@2s, close@64KB, 'link-down@5s for 3s', dns-fail:NAME (repeatable)")
+    group.add_argument("--trace", metavar="FILE", help="record every socket call and network event (JSON lines)")
+
+
+def conditions_of(args):
+    conditions = dict(latency_ms=args.latency, jitter_ms=args.jitter, bandwidth_bps=args.bandwidth,
+                      loss=args.loss, seed=args.seed)
+    if not any((args.latency, args.jitter, args.bandwidth, args.loss)):
+        return None
+    return conditions
+
+
 def add_stack_options(parser):
     parser.add_argument("--profile", type=_profile_name, help="board profile (see `mpsock profiles`)")
     parser.add_argument(
@@ -36,7 +81,12 @@ def add_stack_options(parser):
 
 
 def cmd_run(args):
-    runner.prepare(profile=args.profile, expose=args.expose, hosts=args.hosts, offline=args.offline or None)
+    try:
+        runner.prepare(profile=args.profile, expose=args.expose, hosts=args.hosts, offline=args.offline or None,
+                       conditions=conditions_of(args), faults=args.faults, trace=args.trace)
+    except (ValueError, OSError) as error:
+        print("mpsock: %s" % error, file=sys.stderr)
+        return 2
     return runner.run_file(args.script, args.args)
 
 
@@ -81,6 +131,7 @@ def build_parser():
 
     run = commands.add_parser("run", help="run a camera script under the emulator")
     add_stack_options(run)
+    add_network_options(run)
     run.add_argument("script", help="the script to run")
     run.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
     run.set_defaults(handler=cmd_run)

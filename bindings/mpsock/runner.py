@@ -24,12 +24,17 @@ class Style:
     MICROPYTHON = "micropython"
 
 
-def prepare(profile=None, expose=False, hosts=(), offline=None):
-    """Sets up the emulated stack for a run: profile, host table, signal delivery, and a clean
-    shutdown at exit (after the script's threads end, so they can still use their sockets)."""
+def prepare(profile=None, expose=False, hosts=(), offline=None, conditions=None, faults=(), trace=None):
+    """Sets up the emulated stack for a run: profile, host table, network conditions, trace,
+    faults (their times count from here), signal delivery, and a clean shutdown at exit (after
+    the script's threads end, so they can still use their sockets)."""
     global _shutdown_registered
     if profile:
         _mpsock.use_profile(profile)
+    if trace:
+        _mpsock.trace_to(trace)
+    if conditions:
+        _mpsock.set_conditions(**conditions)
     if expose:
         _mpsock.expose_wildcard(True)
     if offline is None:
@@ -38,6 +43,8 @@ def prepare(profile=None, expose=False, hosts=(), offline=None):
         _mpsock.use_system_resolver(False)
     for name, address in hosts:
         _mpsock.add_host(name, address)
+    for fault in faults:
+        _mpsock.add_fault(fault)
     signals.install()
     if not _shutdown_registered:
         atexit.register(_mpsock.shutdown)
@@ -46,7 +53,14 @@ def prepare(profile=None, expose=False, hosts=(), offline=None):
 
 def _is_ours(frame):
     filename = frame.f_code.co_filename
-    return filename.startswith(_PACKAGE_DIR + os.sep) or filename.startswith("<frozen importlib")
+    # By module name too: subpackages mapped from other folders (an editable install's
+    # mpsock.firmware_shim, mpsock.conformance) are ours as well.
+    module = frame.f_globals.get("__name__") or ""
+    return (
+        filename.startswith(_PACKAGE_DIR + os.sep)
+        or filename.startswith("<frozen importlib")
+        or module.startswith("mpsock.")
+    )
 
 
 def script_traceback(tb):
@@ -80,9 +94,8 @@ def print_micropython_traceback(error, stream):
         code = tb.tb_frame.f_code
         print('  File "%s", line %d, in %s' % (code.co_filename, tb.tb_lineno, code.co_name), file=stream)
         tb = tb.tb_next
-    text = str(error)
-    name = type(error).__name__
-    print("%s: %s" % (name, text) if text else name, file=stream)
+    # MicroPython prints "Name: " even when there is no message (mp_obj_exception_print).
+    print("%s: %s" % (type(error).__name__, error), file=stream)
 
 
 def report(error, style):

@@ -5,6 +5,8 @@
 
 #include "modselect.h"
 #include "modsocket.h"
+#include "mpsock/fault.h"
+#include "mpsock/link.h"
 #include "mpsock/profile.h"
 #include "mpsock/resolver.h"
 #include "mpsock/stack.h"
@@ -110,6 +112,41 @@ PYBIND11_MODULE(_mpsock, m) {
   m.def("schedule", [](pyb::object function, pyb::object arg) {
     if (!schedule(std::move(function), std::move(arg))) throw std::runtime_error("schedule queue full");
   }, "micropython.schedule: run function(arg) on the main thread soon.");
+  // ---- The emulated link: conditions, state, faults, trace ----
+  m.def("set_conditions", [](double latency_ms, double jitter_ms, double bandwidth_bps, double loss, uint64_t seed) {
+    if (latency_ms < 0 || jitter_ms < 0 || bandwidth_bps < 0) throw pyb::value_error("conditions must not be negative");
+    if (loss < 0 || loss > 1) throw pyb::value_error("loss must be between 0 and 1");
+    LinkConditions conditions;
+    conditions.latency_ms = latency_ms;
+    conditions.jitter_ms = jitter_ms;
+    conditions.bandwidth_bps = bandwidth_bps;
+    conditions.loss = loss;
+    conditions.seed = seed;
+    current_stack()->set_conditions(conditions);
+  }, pyb::arg("latency_ms") = 0.0, pyb::arg("jitter_ms") = 0.0, pyb::arg("bandwidth_bps") = 0.0,
+     pyb::arg("loss") = 0.0, pyb::arg("seed") = 1,
+     "Latency (round trip), jitter, bandwidth each way (0: unlimited) and loss between the camera and the world.");
+  m.def("conditions", [] {
+    const LinkConditions c = current_stack()->conditions();
+    pyb::dict d;
+    d["latency_ms"] = c.latency_ms;
+    d["jitter_ms"] = c.jitter_ms;
+    d["bandwidth_bps"] = c.bandwidth_bps;
+    d["loss"] = c.loss;
+    d["seed"] = c.seed;
+    return d;
+  });
+  m.def("set_link_up", [](bool up) { current_stack()->set_link_up(up); },
+        "The WiFi association: down makes connect and sendto fail with EHOSTUNREACH and stalls connections.");
+  m.def("link_up", [] { return current_stack()->link_up(); });
+  m.def("link_bytes", [] { return current_stack()->link_bytes(); }, "Bytes that crossed the link, both ways.");
+  m.def("add_fault", [](const std::string& spec) { check(current_stack()->add_fault(spec)); },
+        "Schedules a fault: 'reset@2s', 'link-down@5s for 3s', 'dns-fail:NAME', 'close@64KB'.");
+  m.def("parse_fault", [](const std::string& spec) { return describe(check(parse_fault(spec))); },
+        "Checks a fault spec without scheduling it; returns it in canonical form.");
+  m.def("trace_to", [](const std::string& path) { check(current_stack()->trace().open(path)); },
+        "Records every socket call and network event to `path` as JSON lines.");
+  m.def("trace_stop", [] { current_stack()->trace().close(); });
   m.def("shutdown", [] {
     auto stack = current_stack();
     pyb::gil_scoped_release release;
