@@ -1,0 +1,127 @@
+"""Timing modes (spec section 4): settimeout, setblocking, SO_RCVTIMEO/SO_SNDTIMEO in
+milliseconds, MSG_DONTWAIT, for each blocking call."""
+
+import socket as native
+import time
+
+import pytest
+
+from conftest import PEER_TIMEOUT, free_port
+
+
+def errno_of(call, *args):
+    with pytest.raises(OSError) as info:
+        call(*args)
+    return info.value.errno
+
+
+def elapsed(call, *args):
+    start = time.monotonic()
+    try:
+        call(*args)
+    except OSError:
+        pass
+    return time.monotonic() - start
+
+
+def test_settimeout_values(emu):
+    s = emu.socket()
+    s.settimeout(None)
+    assert "timeout=4294967295" in repr(s)
+    s.settimeout(0)
+    assert "timeout=0 " in repr(s)
+    s.settimeout(2.5)
+    assert "timeout=2500 " in repr(s)
+    s.settimeout(0.0009)  # stored in whole milliseconds: 0, non-blocking
+    assert "timeout=0 " in repr(s)
+    s.setblocking(True)
+    assert "timeout=4294967295" in repr(s)
+    s.setblocking(False)
+    assert "timeout=0 " in repr(s)
+    s.close()
+
+
+def test_rcvtimeo_in_milliseconds_and_zero_blocks(emu, native_server):
+    server = native_server(lambda conn: conn.recv(1))
+    s = emu.socket()
+    s.connect(server.address)
+    s.setsockopt(emu.SOL_SOCKET, emu.SO_RCVTIMEO, 150)
+    assert 0.14 <= elapsed(s.recv, 1) < 2
+    assert errno_of(s.recv, 1) == 110
+    s.setsockopt(emu.SOL_SOCKET, emu.SO_RCVTIMEO, 0)
+    assert "timeout=4294967295" in repr(s)
+    s.close()
+
+
+def test_sndtimeo_applies_to_sends_only(emu, native_server):
+    server = native_server(lambda conn: time.sleep(3))  # never reads
+    s = emu.socket()
+    s.connect(server.address)
+    s.setsockopt(emu.SOL_SOCKET, emu.SO_SNDTIMEO, 100)
+    assert "timeout=4294967295" in repr(s)  # the receive timeout is untouched
+    chunk = b"z" * 65536
+    with pytest.raises(OSError) as info:
+        for _ in range(20000):
+            s.send(chunk)
+    assert info.value.errno == 110
+    s.close()
+
+
+def test_accept_timing(emu):
+    l = emu.socket()
+    l.bind(("127.0.0.1", free_port()))
+    l.listen(1)
+    l.settimeout(0)
+    assert errno_of(l.accept) == 11
+    l.settimeout(0.1)
+    assert errno_of(l.accept) == 110
+    l.close()
+
+
+def test_connect_timing(emu, echo_server):
+    s = emu.socket()
+    s.setblocking(False)
+    assert errno_of(s.connect, echo_server.address) == 115
+    assert errno_of(s.connect, echo_server.address) in (114, 106)  # EALREADY, or EISCONN once done
+    s.close()
+
+
+def test_dontwait_on_blocking_sockets(emu, echo_server):
+    s = emu.socket()
+    s.connect(echo_server.address)
+    assert errno_of(s.recv, 4, emu.MSG_DONTWAIT) == 11
+    u = emu.socket(emu.AF_INET, emu.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    assert errno_of(u.recvfrom, 4, emu.MSG_DONTWAIT) == 11
+    assert errno_of(u.recv, 4, emu.MSG_DONTWAIT | emu.MSG_PEEK) == 11
+    s.close()
+    u.close()
+
+
+def test_udp_recv_timeout(emu):
+    u = emu.socket(emu.AF_INET, emu.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    u.settimeout(0.1)
+    assert errno_of(u.recv, 4) == 110
+    assert errno_of(u.recvfrom, 4) == 110
+    u.settimeout(0)
+    assert errno_of(u.recv, 4) == 11
+    u.close()
+
+
+def test_stream_read_times_out_and_loses_partial_data(emu, native_server):
+    server = native_server(lambda conn: (conn.sendall(b"abc"), time.sleep(1)))
+    s = emu.socket()
+    s.connect(server.address)
+    s.settimeout(0.2)
+    # mp_stream_rw: an error other than EAGAIN is raised, and what was read is lost.
+    assert errno_of(s.read, 10) == 110
+    s.close()
+
+
+def test_sendto_on_tcp_ignores_the_address(emu, echo_server):
+    s = emu.socket()
+    s.connect(echo_server.address)
+    assert s.sendto(b"via sendto", ("10.9.9.9", 1)) == 10
+    assert s.recv(20) == b"via sendto"
+    s.close()
