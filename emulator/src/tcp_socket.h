@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <deque>
 #include <memory>
+#include <optional>
 
 #include "mpsock/socket.h"
 #include "mpsock/stack.h"
@@ -90,6 +91,7 @@ class TcpSocket final : public Socket {
   Status check_connected_for_send();
   Result<size_t> check_connected_for_recv(bool* finished);
   Result<size_t> receive(std::unique_lock<std::mutex>& lock, uint8_t* buf, size_t len, int flags);
+  std::optional<Result<size_t>> receive_directly(uint8_t* buf, size_t len, int flags);
   Result<size_t> send_some(std::unique_lock<std::mutex>& lock, const uint8_t* data, size_t len);
   size_t send_room() const;
   void write_to_host(const uint8_t* data, size_t len);
