@@ -46,15 +46,27 @@ class PythonInterrupts final : public InterruptSource {
 
 PythonInterrupts* interrupts = nullptr;  // lives for the process
 
+// Calls function(arg) as MicroPython's scheduler does ("protected"): an exception is printed
+// and the next call still runs; only KeyboardInterrupt and SystemExit go on to the script
+// (false, with the exception set).
+bool call_protected(const pyb::object& function, const pyb::object& arg) {
+  PyObject* result = PyObject_CallOneArg(function.ptr(), arg.ptr());
+  if (result != nullptr) {
+    Py_DECREF(result);
+    return true;
+  }
+  if (PyErr_ExceptionMatches(PyExc_KeyboardInterrupt) || PyErr_ExceptionMatches(PyExc_SystemExit)) return false;
+  PyErr_Print();
+  return true;
+}
+
 // The containers below hold Python objects, so they are never destroyed: static destructors
 // run after the interpreter is gone.
 std::mutex callbacks_mutex;
 auto& callbacks = *new std::vector<std::shared_ptr<SocketCallback>>();
 std::atomic<bool> callbacks_scheduled{false};
 
-// Runs on the main thread with the GIL, from CPython's pending-call machinery. An exception
-// from a callback is printed and the others still run, as mp_sched runs them "protected";
-// KeyboardInterrupt and SystemExit go on to the script.
+// Runs on the main thread with the GIL, from CPython's pending-call machinery.
 int run_callbacks(void*) {
   callbacks_scheduled = false;
   std::vector<std::shared_ptr<SocketCallback>> due;
@@ -66,17 +78,10 @@ int run_callbacks(void*) {
   }
   for (const auto& callback : due) {
     if (callback->owner == nullptr || !callback->function) continue;
+    // Own references: the callback may unregister itself (or close its socket) while it runs.
     pyb::object function = callback->function;
     pyb::object owner = pyb::reinterpret_borrow<pyb::object>(callback->owner);
-    PyObject* result = PyObject_CallOneArg(function.ptr(), owner.ptr());
-    if (result != nullptr) {
-      Py_DECREF(result);
-      continue;
-    }
-    if (PyErr_ExceptionMatches(PyExc_KeyboardInterrupt) || PyErr_ExceptionMatches(PyExc_SystemExit)) {
-      return -1;
-    }
-    PyErr_Print();
+    if (!call_protected(function, owner)) return -1;
   }
   return 0;
 }
@@ -98,15 +103,7 @@ int run_scheduled(void*) {
     due.swap(scheduled);
   }
   for (auto& [function, arg] : due) {
-    PyObject* result = PyObject_CallOneArg(function.ptr(), arg.ptr());
-    if (result != nullptr) {
-      Py_DECREF(result);
-      continue;
-    }
-    if (PyErr_ExceptionMatches(PyExc_KeyboardInterrupt) || PyErr_ExceptionMatches(PyExc_SystemExit)) {
-      return -1;
-    }
-    PyErr_Print();
+    if (!call_protected(function, arg)) return -1;
   }
   return 0;
 }

@@ -45,17 +45,6 @@ TEST(FaultSpec, RejectsNonsenseWithAReason) {
   }
 }
 
-struct Connected {
-  std::shared_ptr<Stack> stack = Stack::create();
-  Fd listener = tcp_listener();
-  std::shared_ptr<Socket> client;
-  Fd server;
-  Connected() {
-    client = open(stack, MP_SOCK_STREAM);
-    EXPECT_TRUE(client->connect(endpoint(local_port(listener.get()))));
-    server = tcp_accept(listener.get());
-  }
-};
 
 TEST(Faults, ResetAtATime) {
   Connected c;

@@ -15,17 +15,6 @@ namespace {
 using namespace mpsock::test;
 using std::chrono::milliseconds;
 
-struct Connected {
-  std::shared_ptr<Stack> stack;
-  Fd listener = tcp_listener();
-  std::shared_ptr<Socket> client;
-  Fd server;
-  explicit Connected(const Profile& profile = *find_profile("desktop")) : stack(Stack::create(profile)) {
-    client = open(stack, MP_SOCK_STREAM);
-    EXPECT_TRUE(client->connect(endpoint(local_port(listener.get()))));
-    server = tcp_accept(listener.get());
-  }
-};
 
 LinkConditions latency(double ms) {
   LinkConditions c;
@@ -34,7 +23,7 @@ LinkConditions latency(double ms) {
 }
 
 TEST(Link, LatencyDelaysTheRoundTrip) {
-  Connected c;
+  Connected c(*find_profile("desktop"));
   c.stack->set_conditions(latency(120));
   const uint8_t ping[4] = {'p', 'i', 'n', 'g'};
   const auto start = Clock::now();
@@ -63,7 +52,7 @@ TEST(Link, ConnectTakesARoundTrip) {
 }
 
 TEST(Link, BandwidthPacesABulkSend) {
-  Connected c;
+  Connected c(*find_profile("desktop"));
   LinkConditions slow;
   slow.bandwidth_bps = 1'000'000;  // 125 kB/s
   c.stack->set_conditions(slow);

@@ -139,7 +139,17 @@ inline std::shared_ptr<Socket> open(const std::shared_ptr<Stack>& stack, int typ
   return created ? created.value() : nullptr;
 }
 
-// The desktop profile with the camera's small segment, for tests of segmenting.
-inline Profile profile(const char* name) { return *find_profile(name); }
+// An emulator client connected to a native server over loopback.
+struct Connected {
+  std::shared_ptr<Stack> stack;
+  Fd listener = tcp_listener();
+  std::shared_ptr<Socket> client;
+  Fd server;
+  explicit Connected(const Profile& profile = default_profile()) : stack(Stack::create(profile)) {
+    client = open(stack, MP_SOCK_STREAM);
+    if (client && client->connect(endpoint(local_port(listener.get())))) server = tcp_accept(listener.get());
+  }
+  bool ok() const { return client && server.get() >= 0; }
+};
 
 }  // namespace mpsock::test

@@ -11,26 +11,16 @@ namespace {
 using namespace mpsock::test;
 constexpr int kInOut = MP_POLLIN | MP_POLLOUT;
 
-struct Connected {
-  std::shared_ptr<Stack> stack = Stack::create();
-  Fd listener = tcp_listener();
-  std::shared_ptr<Socket> client;
-  Fd server;
-  Connected() {
-    client = open(stack, MP_SOCK_STREAM);
-    EXPECT_TRUE(client->connect(endpoint(local_port(listener.get()))));
-    server = tcp_accept(listener.get());
+
+// Polls until the socket reports something beyond `quiet`.
+int wait_for_change(Connected& c, int quiet) {
+  for (int i = 0; i < 200; ++i) {
+    EXPECT_TRUE(c.stack->sleep_ms(5));
+    const int now = c.client->poll(kInOut);
+    if (now != quiet) return now;
   }
-  // Polls until the socket reports something beyond `quiet`.
-  int wait_for_change(int quiet) {
-    for (int i = 0; i < 200; ++i) {
-      EXPECT_TRUE(stack->sleep_ms(5));
-      const int now = client->poll(kInOut);
-      if (now != quiet) return now;
-    }
-    return client->poll(kInOut);
-  }
-};
+  return c.client->poll(kInOut);
+}
 
 TEST(PollFlags, NewSocketIsHupAndOut) {
   auto stack = Stack::create();
@@ -43,20 +33,20 @@ TEST(PollFlags, ConnectedIsWritableAndReadableWithData) {
   Connected c;
   EXPECT_EQ(c.client->poll(kInOut), MP_POLLOUT);
   ASSERT_TRUE(send_all(c.server.get(), "x"));
-  EXPECT_EQ(c.wait_for_change(MP_POLLOUT), kInOut);
+  EXPECT_EQ(wait_for_change(c, MP_POLLOUT), kInOut);
 }
 
 TEST(PollFlags, PeerCloseReportsWhatWasAsked) {
   Connected c;
   c.server.reset();
-  EXPECT_EQ(c.wait_for_change(MP_POLLOUT), kInOut);
+  EXPECT_EQ(wait_for_change(c, MP_POLLOUT), kInOut);
   EXPECT_EQ(c.client->poll(MP_POLLIN), MP_POLLIN);
 }
 
 TEST(PollFlags, ResetBeforeAndAfterItWasReported) {
   Connected c;
   reset_close(c.server);
-  EXPECT_EQ(c.wait_for_change(MP_POLLOUT), MP_POLLIN | MP_POLLOUT | MP_POLLERR | MP_POLLHUP);
+  EXPECT_EQ(wait_for_change(c, MP_POLLOUT), MP_POLLIN | MP_POLLOUT | MP_POLLERR | MP_POLLHUP);
   uint8_t buf[4];
   ASSERT_TRUE(c.client->recv(buf, 4, 0).error().is_os(MP_ECONNRESET));
   EXPECT_EQ(c.client->poll(kInOut), MP_POLLIN | MP_POLLHUP);

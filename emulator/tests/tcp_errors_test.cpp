@@ -22,17 +22,6 @@ int recv_errno(Socket& s) {
   return got ? -static_cast<int>(*got) : got.error().code;  // -0 == 0 means EOF
 }
 
-struct Connected {
-  std::shared_ptr<Stack> stack = Stack::create();
-  Fd listener = tcp_listener();
-  std::shared_ptr<Socket> client;
-  Fd server;
-  Connected() {
-    client = open(stack, MP_SOCK_STREAM);
-    EXPECT_TRUE(client->connect(endpoint(local_port(listener.get()))));
-    server = tcp_accept(listener.get());
-  }
-};
 
 TEST(TcpErrors, RefusedConnectIsConnReset) {
   auto stack = Stack::create();

@@ -13,17 +13,6 @@ namespace {
 using namespace mpsock::test;
 using std::chrono::milliseconds;
 
-struct Connected {
-  std::shared_ptr<Stack> stack = Stack::create();
-  Fd listener = tcp_listener();
-  std::shared_ptr<Socket> client;
-  Fd server;
-  Connected() {
-    client = open(stack, MP_SOCK_STREAM);
-    EXPECT_TRUE(client->connect(endpoint(local_port(listener.get()))));
-    server = tcp_accept(listener.get());
-  }
-};
 
 TEST(Timing, RcvTimeoutOptionIsMilliseconds) {
   Connected c;
