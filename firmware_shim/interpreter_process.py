@@ -1,0 +1,97 @@
+"""The virtual camera's side of its interpreter process (interpreter_main.py): start it,
+hand it programs and their stdin, interrupt it, end it. No program text goes through a
+shell: the process is started from an argument list and programs go over a private pipe.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from multiprocessing.connection import Connection
+
+# For a new interpreter to import the emulator and report ready (a board's boot time).
+START_TIMEOUT = 15.0
+# For a killed interpreter to be reaped.
+EXIT_TIMEOUT = 5.0
+
+
+class InterpreterError(Exception):
+    """The interpreter process could not be started."""
+
+
+class InterpreterProcess:
+    """One boot of the board: a fresh interpreter whose stdout and stderr are the console."""
+
+    def __init__(self, console_fd, profile=None, flash_dir=None):
+        ours, theirs = socket.socketpair()
+        stdin_read, stdin_write = os.pipe()
+        command = [
+            sys.executable,
+            "-c",
+            "from mpsock.firmware_shim.interpreter_main import main; main()",
+            "--control-fd",
+            str(theirs.fileno()),
+        ]
+        if profile:
+            command += ["--profile", profile]
+        if flash_dir:
+            command += ["--flash", flash_dir]
+        try:
+            # cwd="/" so nothing in the caller's folder shadows a module while it starts; it
+            # moves to its flash folder itself. Its own session keeps a terminal's Ctrl-C away.
+            self.process = subprocess.Popen(
+                command,
+                stdin=stdin_read,
+                stdout=console_fd,
+                stderr=console_fd,
+                pass_fds=(theirs.fileno(),),
+                cwd="/",
+                start_new_session=True,
+            )
+        finally:
+            os.close(stdin_read)
+            theirs.close()
+        os.set_blocking(stdin_write, False)
+        self.stdin_fd = stdin_write
+        self.control = Connection(ours.detach())
+        if not self.control.poll(START_TIMEOUT):
+            self.kill()
+            raise InterpreterError(
+                "the virtual camera's interpreter did not start within %gs" % START_TIMEOUT
+            )
+        try:
+            self.control.recv()
+        except (EOFError, OSError):
+            self.kill()
+            raise InterpreterError("the virtual camera's interpreter exited while starting") from None
+
+    def run(self, source, how):
+        self.control.send(("run", bytes(source), how))
+
+    def feed_stdin(self, data):
+        """Bytes for the running program's sys.stdin; beyond what the pipe holds they are
+        dropped, as a board drops what overflows its stdin buffer."""
+        try:
+            os.write(self.stdin_fd, data)
+        except (BlockingIOError, BrokenPipeError):
+            pass
+
+    def interrupt(self):
+        try:
+            self.process.send_signal(signal.SIGINT)
+        except ProcessLookupError:
+            pass
+
+    def kill(self):
+        """Ends the interpreter at once: its sockets close, its threads stop."""
+        if self.process.poll() is None:
+            self.process.kill()
+        try:
+            self.process.wait(EXIT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            pass
+        self.control.close()
+        if self.stdin_fd is not None:
+            os.close(self.stdin_fd)
+            self.stdin_fd = None
