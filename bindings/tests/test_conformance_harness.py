@@ -1,0 +1,179 @@
+"""The conformance harness itself (mpsock.conformance), on the emulator target: case files,
+capability needs, outcomes (pass, fail with a diff, skip, a DUT that raises or hangs, a
+host part that fails), reports and the `mpsock conformance` command."""
+
+import textwrap
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+from mpsock.conformance import case as case_module
+from mpsock.conformance import facts as facts_module
+from mpsock.conformance.junit import write_junit
+from mpsock.conformance.runner import FAIL, PASS, SKIP, Session
+from mpsock.conformance.targets import ExecTarget, TargetError, make_target
+from mpsock.conformance.targets.process import EmulatorTarget
+
+
+def synthetic_case(dut_body, expected, host=None, needs=(), timeout=10.0, name="synthetic"):
+    source = "def dut(ctl):\n" + textwrap.indent(textwrap.dedent(dut_body), "    ")
+    return case_module.Case(name, "a synthetic case", source, host, expected, tuple(needs), timeout)
+
+
+@pytest.fixture(scope="module")
+def session():
+    with Session(make_target("emulator")) as started:
+        yield started
+
+
+def test_every_case_file_loads_and_keeps_to_the_dut_subset():
+    cases = case_module.all_cases()
+    assert len(cases) >= 60
+    assert len({case.name for case in cases}) == len(cases)
+    for case in cases:
+        assert "(spec" in case.summary or "design:" in case.summary, case.name  # says where it comes from
+
+
+def test_dut_part_checks_reject_what_micropython_lacks():
+    with pytest.raises(case_module.CaseFileError, match="imports 'os'"):
+        case_module._check_dut_source("x", "def dut(ctl):\n    import os\n", ())
+    with pytest.raises(case_module.CaseFileError, match="f-strings"):
+        case_module._check_dut_source("x", "def dut(ctl):\n    print(f'{ctl=}')\n", ())
+    case_module._check_dut_source("x", "def dut(ctl):\n    import _thread\n", ("threads",))
+
+
+def test_needs_give_reasons():
+    facts = {"ipv6": False, "tcp_pcbs": None, "tcp_snd_buf": 6400, "select_select": True}
+    assert facts_module.unmet(("select_select", "not ipv6", "tcp_snd_buf <= 65536"), facts) is None
+    assert "IPv6" in facts_module.unmet(("ipv6",), facts)
+    assert "unknown" in facts_module.unmet(("tcp_pcbs <= 64",), facts)
+    assert "6400" in facts_module.unmet(("tcp_snd_buf >= 10000",), facts)
+    assert facts_module.parse_override("tcp_mss=1460") == ("tcp_mss", 1460)
+
+
+def test_probe_finds_the_profile_limits_from_the_board_table(session):
+    facts = session.facts
+    assert facts["board"] == "openmv-rt1062"
+    assert (facts["tcp_mss"], facts["tcp_snd_buf"], facts["tcp_pcbs"]) == (800, 6400, 5)
+    assert facts["dut_ip"] == "127.0.0.1" and facts["ipv6"] is False
+
+
+def test_pass_with_facts_and_patterns(session):
+    case = synthetic_case(
+        'print("mss", ctl.facts["tcp_mss"])\nprint("free text 42")\n', "mss ${tcp_mss}\n~ free*42"
+    )
+    result = session.run_case(case)
+    assert result.outcome == PASS, result
+
+
+def test_failure_names_the_first_difference(session):
+    result = session.run_case(synthetic_case('print("one")\nprint("three")\n', "one\ntwo\n"))
+    assert result.outcome == FAIL
+    assert result.reason == "line 2: expected 'two', got 'three'"
+
+
+def test_dut_exception_fails_with_its_error(session):
+    result = session.run_case(synthetic_case('print("before")\nraise OSError(5)\n', "before\n"))
+    assert result.outcome == FAIL
+    assert "OSError" in result.errors and result.observed()[-1].startswith("!! DUT error")
+
+
+def test_hanging_dut_is_stopped_in_time(session):
+    started = time.monotonic()
+    result = session.run_case(synthetic_case('import time\nprint("x")\ntime.sleep(60)\n', "x\n", timeout=1.5))
+    assert time.monotonic() - started < 10
+    assert result.outcome == FAIL and "did not end" in result.reason
+
+
+def test_silent_dut_fails_the_host_wait_fast(session):
+    def host(peer):
+        peer.wait("never", timeout=0.5)
+
+    started = time.monotonic()
+    result = session.run_case(synthetic_case("ctl.wait('nothing')\n", "", host=host))
+    assert time.monotonic() - started < 8
+    assert result.outcome == FAIL and "no 'never' from the DUT" in result.reason
+
+
+def test_host_part_failure_fails_the_case(session):
+    def host(peer):
+        raise AssertionError("peer saw nonsense")
+
+    result = session.run_case(synthetic_case('print("ok")\n', "ok\n", host=host))
+    assert result.outcome == FAIL and "peer saw nonsense" in result.reason
+
+
+def test_control_channel_both_ways(session):
+    def host(peer):
+        value = peer.wait("ask")
+        peer.send("answer", int(value) * 2)
+
+    result = session.run_case(
+        synthetic_case('ctl.send("ask", 21)\nprint(ctl.wait("answer"))\n', "42\n", host=host)
+    )
+    assert result.outcome == PASS, result
+
+
+def test_skips_by_need_and_by_the_dut(session):
+    assert session.run_case(synthetic_case("print(1)\n", "1\n", needs=("ipv6",))).outcome == SKIP
+    result = session.run_case(synthetic_case('ctl.skip("no camera here")\n', "x\n"))
+    assert (result.outcome, result.reason) == (SKIP, "no camera here")
+
+
+def test_junit_report(tmp_path, session):
+    results = [session.run_case(synthetic_case('print("a")\n', "b\n"))]
+    path = tmp_path / "report.xml"
+    write_junit(str(path), "emulator", session.facts, results, 1.0)
+    suite = ET.parse(path).getroot().find("testsuite")
+    assert suite.get("tests") == "1" and suite.get("failures") == "1"
+    assert "-b" in suite.find("testcase/failure").text
+
+
+def test_target_specs():
+    assert isinstance(make_target("exec:mpsock-micropython -X heapsize=1M"), ExecTarget)
+    assert make_target("emulator:openmv-n6").profile == "openmv-n6"
+    for spec, message in (
+        ("nope", "unknown target"),
+        ("exec:", "needs a command"),
+        ("serial", "needs a port"),
+    ):
+        with pytest.raises(TargetError, match=message):
+            make_target(spec)
+    with pytest.raises(TargetError, match="unknown profile"):
+        EmulatorTarget("no-such-board").start()
+    with pytest.raises(TargetError, match="--host-ip"):
+        Session(make_target("serial:/dev/ttyACM0"))
+
+
+class ListedTarget(ExecTarget):
+    """A target another package would add: the emulator's command under another name."""
+
+    @classmethod
+    def from_argument(cls, argument):
+        return cls(["mpsock-micropython"])
+
+
+def test_a_package_adds_a_target_through_the_entry_point_group(monkeypatch):
+    from importlib import metadata
+
+    from mpsock.conformance import targets
+
+    entry = metadata.EntryPoint(
+        name="listed", value="%s:ListedTarget" % __name__, group=targets.ENTRY_POINT_GROUP
+    )
+    monkeypatch.setattr(targets, "_entry_points", lambda: [entry])
+    assert "listed" in targets.target_kinds()
+    target = make_target("listed")
+    assert type(target).__name__ == "ListedTarget"
+    with Session(target) as started:
+        assert started.facts["board"] == "openmv-rt1062"
+
+
+def test_command_runs_cases_and_writes_junit(run_mpsock, tmp_path):
+    report = tmp_path / "junit.xml"
+    result = run_mpsock("conformance", "-k", "surface_constants,udp_sendto*", "--junit", str(report))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed, 0 failed, 0 skipped" in result.stdout
+    assert ET.parse(report).getroot().find("testsuite").get("tests") == "2"
+    listed = run_mpsock("conformance", "--list")
+    assert "tcp_recv_one_segment" in listed.stdout and "emulator" in listed.stdout

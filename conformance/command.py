@@ -1,0 +1,113 @@
+"""`mpsock conformance`: runs the suite on a target (or two, to compare them)."""
+
+import argparse
+import sys
+import time
+
+from . import case as case_module
+from . import facts as facts_module
+from .compare import comparison_report
+from .junit import write_junit
+from .report import closing_line, final_report, progress_line
+from .runner import ERROR, FAIL, Session, run_cases
+from .targets import TargetError, make_target, target_kinds
+
+EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
+
+
+def _fact(text):
+    try:
+        return facts_module.parse_override(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+
+
+def register(commands):
+    parser = commands.add_parser(
+        "conformance",
+        help="run the conformance suite on a target",
+        description="Run the conformance cases on a target and compare its behaviour with the firmware's. "
+        "Targets: emulator[:PROFILE], exec:CMD, serial:PORT, virtual, and any added through the "
+        "mpsock.conformance_targets entry-point group.",
+    )
+    parser.add_argument(
+        "--target", default="emulator", metavar="T", help="where the DUT parts run (default: emulator)"
+    )
+    parser.add_argument(
+        "--compare", nargs=2, metavar=("A", "B"), help="run two targets and show where they disagree"
+    )
+    parser.add_argument(
+        "--host-ip",
+        metavar="IP",
+        help="this machine's address as the board reaches it (needed for boards; default 127.0.0.1)",
+    )
+    parser.add_argument(
+        "-k",
+        dest="patterns",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="run only cases whose name contains PATTERN or matches it with wildcards (repeatable, comma-separated)",
+    )
+    parser.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    parser.add_argument(
+        "--fact",
+        dest="facts",
+        action="append",
+        default=[],
+        type=_fact,
+        metavar="NAME=VALUE",
+        help="set or correct a capability fact (e.g. tcp_snd_buf=6400 for a board not recognised)",
+    )
+    parser.add_argument(
+        "--list", action="store_true", help="list the cases and the target kinds; run nothing"
+    )
+    parser.set_defaults(handler=run_command)
+
+
+def _chosen_cases(args):
+    patterns = [p for text in args.patterns for p in text.split(",") if p]
+    return case_module.select_cases(case_module.all_cases(), patterns)
+
+
+def _run_target(spec, args, cases, out):
+    target = make_target(spec)
+    started = time.monotonic()
+    with Session(target, args.host_ip, dict(args.facts)) as session:
+        print("conformance: %d cases on %s" % (len(cases), target.describe()), file=out, flush=True)
+
+        def show(index, total, case, result):
+            print(progress_line(index, total, case, result), file=out, flush=True)
+
+        results = run_cases(session, cases, show)
+        return target.describe(), session.facts, results, time.monotonic() - started
+
+
+def run_command(args, out=None):
+    out = out or sys.stdout
+    cases = _chosen_cases(args)
+    if args.list:
+        for case in cases:
+            print("%-44s %s" % (case.name, case.summary), file=out)
+        print("\ntargets: %s" % ", ".join(sorted(target_kinds())), file=out)
+        return EXIT_OK
+    if not cases:
+        print("conformance: no case matches %s" % ", ".join(args.patterns), file=sys.stderr)
+        return EXIT_UNUSABLE
+    try:
+        if args.compare:
+            runs = [_run_target(spec, args, cases, out) for spec in args.compare]
+            lines, differing = comparison_report(runs[0][0], runs[1][0], runs[0][2], runs[1][2])
+            print("\n".join(lines), file=out)
+            return EXIT_FAILED if differing else EXIT_OK
+        name, facts, results, seconds = _run_target(args.target, args, cases, out)
+    except TargetError as error:
+        print("conformance: %s" % error, file=sys.stderr)
+        return EXIT_UNUSABLE
+    print("\n".join(final_report(name, facts, results, seconds)), file=out)
+    if args.junit:
+        write_junit(args.junit, name, facts, results, seconds)
+        print("JUnit report written to %s" % args.junit, file=out)
+    print(closing_line(results), file=out)
+    failed = any(r.outcome in (FAIL, ERROR) for r in results)
+    return EXIT_FAILED if failed else EXIT_OK
