@@ -1,0 +1,23 @@
+"""connect on a socket that is already connected raises OSError(EISCONN) (spec §5 connect)."""
+
+
+def dut(ctl):
+    import socket
+
+    s = socket.socket()
+    s.connect(ctl.peer)
+    try:
+        s.connect(ctl.peer)
+        print("connected twice")
+    except OSError as e:
+        print("connect", e.args[0])
+    s.close()
+
+
+def host(peer):
+    peer.accept()
+
+
+EXPECTED = """
+connect 106
+"""

@@ -1,0 +1,17 @@
+"""setsockopt dispatches on the option alone: SO_REUSEADDR and SO_BROADCAST work with any
+level, silently (spec §7: "The firmware dispatches on opt alone"; §1 SOL_SOCKET row)."""
+
+
+def dut(ctl):
+    import socket
+
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    print("SO_REUSEADDR at level 999", u.setsockopt(999, socket.SO_REUSEADDR, 1))
+    print("SO_BROADCAST at IPPROTO_TCP", u.setsockopt(socket.IPPROTO_TCP, socket.SO_BROADCAST, 1))
+    u.close()
+
+
+EXPECTED = """
+SO_REUSEADDR at level 999 None
+SO_BROADCAST at IPPROTO_TCP None
+"""
