@@ -1,6 +1,8 @@
 #include "tcp_socket.h"
 
+#include <linux/sockios.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,6 +21,14 @@ constexpr size_t kReadChunk = 64 * 1024;
 constexpr size_t kCopyBelow = 16 * 1024;
 // lwip_tcp_send: a blocked send waits until at least this much room, to avoid tiny segments.
 constexpr size_t kMinSendRoom = 16;
+// Send buffers up to this size count the kernel's unacknowledged bytes, as lwIP does; the
+// desktop profile's larger buffer leaves that to the kernel.
+constexpr size_t kCountKernelUnackedUpTo = 256 * 1024;
+// How often a sender blocked on unacknowledged data looks again.
+constexpr uint64_t kAckCheckMs = 10;
+// The client's SYN retransmissions after lwIP dropped one, and how many it makes.
+constexpr int kFirstSynRetryMs = 1000;
+constexpr int kSynRetries = 6;
 
 struct WriteRequest {
   uv_write_t request;
@@ -45,6 +55,7 @@ std::shared_ptr<TcpSocket> TcpSocket::create(std::shared_ptr<Stack> stack, int a
 TcpSocket::TcpSocket(std::shared_ptr<Stack> stack, int af, const Profile& limits)
     : Socket(std::move(stack), af, MP_SOCK_STREAM) {
   limits_ = limits;
+  counts_kernel_unacked_ = limits_.tcp_snd_buf <= kCountKernelUnackedUpTo;
 }
 
 // A socket with an open handle keeps itself alive, so by now there is no handle; all that can
@@ -88,9 +99,11 @@ void TcpSocket::close_handle(bool reset) {
     uv_close(reinterpret_cast<uv_handle_t*>(close_timer_), delete_timer);
     close_timer_ = nullptr;
   }
-  if (link_timer_ != nullptr) {
-    uv_close(reinterpret_cast<uv_handle_t*>(link_timer_), delete_timer);
-    link_timer_ = nullptr;
+  for (uv_timer_t** timer : {&link_timer_, &syn_retry_timer_, &ack_timer_}) {
+    if (*timer != nullptr) {
+      uv_close(reinterpret_cast<uv_handle_t*>(*timer), delete_timer);
+      *timer = nullptr;
+    }
   }
   if (link_work_) {
     link_work_ = false;
@@ -307,17 +320,26 @@ void TcpSocket::on_connection(uv_stream_t* server, int status) {
   auto* listener = static_cast<TcpSocket*>(server->data);
   if (status < 0 || listener == nullptr) return;
   listener->connection_waiting_ = true;
-  listener->take_waiting_connection();
+  listener->take_waiting_connection(true);
 }
 
 // _lwip_tcp_accept: queue the new connection if there is a slot and a pcb for it. Otherwise
-// leave it with libuv, which stops accepting until we come back for it.
-void TcpSocket::take_waiting_connection() {
+// leave it with libuv, which stops accepting until we come back for it: lwIP dropped the SYN,
+// so the connection gets its next chance when the client retransmits.
+void TcpSocket::take_waiting_connection(bool just_arrived) {
   if (!connection_waiting_ || state_ != State::listening) return;
-  if (!stack_->link().up()) return;  // no SYN gets through a link that is down
-  if (accept_queue_.size() >= accept_slots_) return;
-  if (!stack_->reserve_pcb(PcbKind::tcp)) return;
+  if (just_arrived) {
+    syn_retries_ = 0;
+  } else if (Clock::now() < syn_retry_at_) {
+    return;
+  }
+  const bool room = stack_->link().up() && accept_queue_.size() < accept_slots_;
+  if (!room || !stack_->reserve_pcb(PcbKind::tcp)) {
+    retry_waiting_connection_later();
+    return;
+  }
   connection_waiting_ = false;
+  if (syn_retry_timer_ != nullptr) uv_timer_stop(syn_retry_timer_);
 
   std::shared_ptr<TcpSocket> child = create(stack_, family_, limits_);
   auto* handle = new uv_tcp_t;
@@ -341,6 +363,36 @@ void TcpSocket::take_waiting_connection() {
   accept_queue_.push_back(std::move(child));
   fire_event_locked();
   stack_->notify_changed();
+}
+
+void TcpSocket::retry_waiting_connection_later() {
+  if (syn_retries_ >= kSynRetries) {
+    // The client gave up (its connect timed out): take the connection and reset it.
+    connection_waiting_ = false;
+    uv_tcp_t* handle = new uv_tcp_t;
+    uv_tcp_init(stack_->loop(), handle);
+    handle->data = nullptr;
+    if (uv_accept(reinterpret_cast<uv_stream_t*>(handle_), reinterpret_cast<uv_stream_t*>(handle)) != 0 ||
+        uv_tcp_close_reset(handle, [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); }) != 0) {
+      uv_close(reinterpret_cast<uv_handle_t*>(handle), [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+    }
+    return;
+  }
+  syn_retry_at_ = Clock::now() + std::chrono::milliseconds(kFirstSynRetryMs << syn_retries_);
+  ++syn_retries_;
+  if (syn_retry_timer_ == nullptr) {
+    syn_retry_timer_ = new uv_timer_t;
+    uv_timer_init(stack_->loop(), syn_retry_timer_);
+    syn_retry_timer_->data = this;
+  }
+  uv_update_time(stack_->loop());
+  uv_timer_start(syn_retry_timer_, on_syn_retry, milliseconds_until(syn_retry_at_), 0);
+}
+
+void TcpSocket::on_syn_retry(uv_timer_t* timer) {
+  auto* listener = static_cast<TcpSocket*>(timer->data);
+  listener->take_waiting_connection();
+  listener->stack_->notify_changed();
 }
 
 Result<Accepted> TcpSocket::do_accept() {
@@ -642,9 +694,39 @@ Result<size_t> TcpSocket::stream_recv_once(uint8_t* buf, size_t len) { return do
 
 // ---- Sending ----
 
+// tcp_sndbuf: the send buffer less what is queued and not yet acknowledged.
 size_t TcpSocket::send_room() const {
-  const size_t used = tx_queued_ + tx_link_bytes_;
+  const size_t used = tx_queued_ + tx_link_bytes_ + unacked_in_kernel();
   return limits_.tcp_snd_buf > used ? limits_.tcp_snd_buf - used : 0;
+}
+
+size_t TcpSocket::unacked_in_kernel() const {
+  if (!counts_kernel_unacked_ || handle_ == nullptr) return 0;
+  uv_os_fd_t fd;
+  if (uv_fileno(reinterpret_cast<const uv_handle_t*>(handle_), &fd) != 0) return 0;
+  int queued = 0;
+  if (ioctl(fd, SIOCOUTQ, &queued) != 0 || queued < 0) return 0;
+  return static_cast<size_t>(queued);
+}
+
+// ACKs make room without any event libuv would report, so a sender (or a poll) waiting for
+// room looks again every few milliseconds until the kernel has nothing unacknowledged.
+void TcpSocket::watch_acks() {
+  if (!counts_kernel_unacked_ || handle_ == nullptr || unacked_in_kernel() == 0) return;
+  if (ack_timer_ == nullptr) {
+    ack_timer_ = new uv_timer_t;
+    uv_timer_init(stack_->loop(), ack_timer_);
+    ack_timer_->data = this;
+  }
+  if (uv_is_active(reinterpret_cast<uv_handle_t*>(ack_timer_))) return;
+  uv_update_time(stack_->loop());
+  uv_timer_start(ack_timer_, on_ack_check, kAckCheckMs, kAckCheckMs);
+}
+
+void TcpSocket::on_ack_check(uv_timer_t* timer) {
+  auto* socket = static_cast<TcpSocket*>(timer->data);
+  if (socket->unacked_in_kernel() == 0) uv_timer_stop(timer);
+  socket->stack_->notify_changed();
 }
 
 // lwip_tcp_send: queue min(len, free send buffer) bytes; when there is no room, wait for some.
@@ -653,6 +735,7 @@ Result<size_t> TcpSocket::send_some(std::unique_lock<std::mutex>& lock, const ui
   if (available == 0) {
     const int64_t timeout = send_timeout_ms_;
     if (timeout == 0) return Error::os(MP_EAGAIN);
+    watch_acks();
     const WaitOutcome outcome = stack_->wait(lock, Deadline::from_timeout_ms(timeout), [this] {
       if (state_ == State::connecting) return false;
       const bool open = state_ == State::connected || state_ == State::peer_closed;
@@ -960,7 +1043,11 @@ int TcpSocket::poll_locked(int requested) {
   }
   if (requested & MP_POLLOUT) {
     const bool has_pcb = state_ == State::fresh || state_ == State::connected || state_ == State::peer_closed;
-    if (has_pcb && send_room() > 0) ready |= MP_POLLOUT;
+    if (has_pcb && send_room() > 0) {
+      ready |= MP_POLLOUT;
+    } else if (has_pcb) {
+      watch_acks();
+    }
   }
   switch (state_) {
     case State::fresh:

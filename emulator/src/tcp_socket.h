@@ -100,7 +100,12 @@ class TcpSocket final : public Socket {
   void stop_reading();
   void consumed(size_t n);
   void linger();
-  void take_waiting_connection();
+  void take_waiting_connection(bool just_arrived = false);
+  void retry_waiting_connection_later();
+  static void on_syn_retry(uv_timer_t* timer);
+  size_t unacked_in_kernel() const;
+  void watch_acks();
+  static void on_ack_check(uv_timer_t* timer);
   void became_connected();
 
   // The link: whether data goes through the link queues, and moving it along.
@@ -164,6 +169,16 @@ class TcpSocket final : public Socket {
   std::deque<std::shared_ptr<TcpSocket>> accept_queue_;
   size_t accept_slots_ = 1;
   bool connection_waiting_ = false;
+  // A connection that found no room had its SYN dropped by lwIP; the client's TCP tries
+  // again after 1 s, then 2 s, 4 s, ... (Linux's initial RTO and backoff).
+  Clock::time_point syn_retry_at_;
+  int syn_retries_ = 0;
+  uv_timer_t* syn_retry_timer_ = nullptr;
+
+  // lwIP counts unacknowledged bytes in TCP_SND_BUF: with a camera-sized buffer, so does the
+  // emulator, asking the kernel (SIOCOUTQ); a timer re-checks while a sender waits for ACKs.
+  bool counts_kernel_unacked_ = false;
+  uv_timer_t* ack_timer_ = nullptr;
 };
 
 }  // namespace mpsock
