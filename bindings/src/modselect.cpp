@@ -45,9 +45,10 @@ void add_object(PyPoll& poll, pyb::handle object, int events) {
     poll.poller->add_socket(key, pyb::cast<PySocket&>(object).socket, events);
   } else {
     int fd = -1;
-    if (PyLong_Check(object.ptr())) {
+    // A bare descriptor number is the unix port's extension; the firmware wants a stream.
+    if (PyLong_Check(object.ptr()) && !current_stack()->profile().strict_surface) {
       fd = static_cast<int>(to_int(object));
-    } else if (pyb::hasattr(object, "fileno")) {
+    } else if (!PyLong_Check(object.ptr()) && pyb::hasattr(object, "fileno")) {
       pyb::object number = object.attr("fileno")();
       fd = static_cast<int>(to_int(number));
     } else {
@@ -110,15 +111,38 @@ pyb::list poll_poll(PyPoll& poll, pyb::args args) {
   return result;
 }
 
+// ipoll's iterator: like modselect's, it yields one 2-tuple over and over, filled in place for
+// each ready object, so a script that keeps a yielded tuple sees it change, as on the camera.
+struct ReusedTupleIterator {
+  std::vector<std::pair<pyb::object, int>> ready;
+  size_t next = 0;
+  pyb::tuple reused = pyb::reinterpret_steal<pyb::tuple>(PyTuple_New(2));
+
+  pyb::object advance() {
+    if (next >= ready.size()) throw pyb::stop_iteration();
+    auto& [object, events] = ready[next++];
+    PyObject* tuple = reused.ptr();
+    // The tuple is ours and refilled in place, as modselect's poll_iternext refills its own.
+    for (int i = 0; i < 2; ++i) {
+      PyObject* item = i == 0 ? object.inc_ref().ptr() : PyLong_FromLong(events);
+      PyObject* old = PyTuple_GET_ITEM(tuple, i);
+      PyTuple_SET_ITEM(tuple, i, item);
+      Py_XDECREF(old);
+    }
+    if (!PyObject_GC_IsTracked(tuple)) PyObject_GC_Track(tuple);
+    return reused;
+  }
+};
+
 // ipoll(timeout=-1, flags=0): an iterator over the ready objects; flags=1 is one-shot.
-pyb::iterator poll_ipoll(PyPoll& poll, pyb::args args) {
+ReusedTupleIterator poll_ipoll(PyPoll& poll, pyb::args args) {
   const int64_t timeout = args.size() > 0 ? timeout_ms_of(args[0]) : -1;
   const bool one_shot = args.size() > 1 && (to_int(args[1]) & 1) != 0;
-  pyb::list result;
+  ReusedTupleIterator iterator;
   for (const Poller::Ready& ready : run_poll(poll, timeout, one_shot)) {
-    result.append(pyb::make_tuple(poll.object_for(ready.key), ready.events));
+    iterator.ready.emplace_back(poll.object_for(ready.key), ready.events);
   }
-  return pyb::iter(result);
+  return iterator;
 }
 
 // select(rlist, wlist, xlist[, timeout]): timeout in seconds, None waits forever.
@@ -173,6 +197,10 @@ void define_select_module(pyb::module_& m) {
   m.attr("POLLERR") = MP_POLLERR;
   m.attr("POLLHUP") = MP_POLLHUP;
   m.def("select", &select_select);
+
+  pyb::class_<ReusedTupleIterator>(m, "poll_iterator")
+      .def("__iter__", [](pyb::object self) { return self; })
+      .def("__next__", &ReusedTupleIterator::advance);
 
   pyb::class_<PyPoll>(m, "poll")
       .def(pyb::init<>())

@@ -410,10 +410,9 @@ pyb::list socket_getaddrinfo(pyb::args args) {
                          (constraints[1] == 0 || constraints[1] == MP_SOCK_STREAM) &&
                          constraints[2] == 0 && constraints[3] == 0;
   if (!supported) {
-    // lwIP resolves anyway; modlwip only warns.
-    if (PyErr_WarnEx(PyExc_RuntimeWarning, "unsupported getaddrinfo constraints", 1) != 0) {
-      throw pyb::error_already_set();
-    }
+    // lwIP resolves anyway; modlwip only warns, with mp_warning, which prints
+    // "RuntimeWarning: ..." on the script's output every time (not once, not to stderr).
+    pyb::print("RuntimeWarning: unsupported getaddrinfo constraints");
   }
   if (port < 0 || port > 65535) {
     PyErr_SetString(PyExc_ValueError, "port must be 0-65535");
