@@ -74,6 +74,21 @@ class Control:
                 raise
         return -1
 
+    def send_until_error(self, sock, tries=20):
+        """Blocking sends of 1000 bytes (under the socket's timeout) to a peer that does not
+        read, until one raises; returns (errno, ms that send waited), or (None, 0). A host
+        peer may still take a few bytes at a zero-window probe, which lets a send through;
+        once its window stays shut, a send times out."""
+        import time
+
+        for _ in range(tries):
+            started = time.ticks_ms()
+            try:
+                sock.send(bytes(1000))
+            except OSError as e:
+                return e.args[0], time.ticks_diff(time.ticks_ms(), started)
+        return None, 0
+
     def skip(self, reason):
         self.send("skip", reason)
         raise SystemExit

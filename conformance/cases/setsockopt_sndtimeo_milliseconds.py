@@ -7,7 +7,6 @@ NEEDS = ("tcp_snd_buf <= 262144",)
 
 def dut(ctl):
     import socket
-    import time
 
     port = int(ctl.wait("port"))
     s = socket.socket()
@@ -15,13 +14,8 @@ def dut(ctl):
     print("filled", ctl.fill(s) > 0)
     s.setblocking(True)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, 300)
-    started = time.ticks_ms()
-    try:
-        s.send(bytes(1000))
-        print("sent")
-    except OSError as e:
-        waited = time.ticks_diff(time.ticks_ms(), started)
-        print("send", e.args[0], "after about 300 ms", 200 <= waited < 3000)
+    error, waited = ctl.send_until_error(s)
+    print("send", error, "after about 300 ms", 200 <= waited < 3000)
     ctl.send("done")
     s.close()
 

@@ -13,11 +13,8 @@ def dut(ctl):
     s.connect(ctl.address(ctl.host_ip, port))
     print("filled", ctl.fill(s) > 0)
     s.settimeout(0.3)
-    try:
-        s.send(bytes(1000))
-        print("sent")
-    except OSError as e:
-        print("send", e.args[0])
+    error, waited = ctl.send_until_error(s)
+    print("send", error)
     ctl.send("done")
     s.close()
 
