@@ -2,16 +2,13 @@
 way to run scripts through the installed commands. Every peer call has a timeout."""
 
 import os
-import socket as native
 import subprocess
-import sys
-import threading
 
 import pytest
 
 import mpsock
 
-PEER_TIMEOUT = 5.0
+from native_peers import PEER_TIMEOUT, NativeServer, echo, free_port  # noqa: F401
 
 
 @pytest.fixture
@@ -29,48 +26,6 @@ def desktop():
     return mpsock._mpsock.lwip_desktop
 
 
-class NativeServer:
-    """A CPython TCP server on 127.0.0.1 that runs `handler(conn)` for each connection."""
-
-    def __init__(self, handler, backlog=8):
-        self.sock = native.socket()
-        self.sock.setsockopt(native.SOL_SOCKET, native.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(backlog)
-        self.sock.settimeout(PEER_TIMEOUT)
-        self.port = self.sock.getsockname()[1]
-        self.address = ("127.0.0.1", self.port)
-        self.handler = handler
-        self.errors = []
-        self.connections = []
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        try:
-            while True:
-                conn, _ = self.sock.accept()
-                conn.settimeout(PEER_TIMEOUT)
-                self.connections.append(conn)
-                try:
-                    self.handler(conn)
-                except Exception as error:  # recorded for the test to see
-                    self.errors.append(error)
-        except OSError:
-            return
-
-    def close(self):
-        # shutdown() wakes the serving thread out of a blocked accept or recv; close() alone
-        # does not.
-        for sock in [self.sock] + self.connections:
-            try:
-                sock.shutdown(native.SHUT_RDWR)
-            except OSError:
-                pass
-            sock.close()
-        self.thread.join(PEER_TIMEOUT)
-
-
 @pytest.fixture
 def native_server():
     servers = []
@@ -83,14 +38,6 @@ def native_server():
     yield start
     for server in servers:
         server.close()
-
-
-def echo(conn):
-    while True:
-        data = conn.recv(65536)
-        if not data:
-            return
-        conn.sendall(data)
 
 
 @pytest.fixture
@@ -128,7 +75,15 @@ def script(tmp_path):
     return write
 
 
-def free_port():
-    with native.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: runs for minutes; skipped unless MPSOCK_SLOW_TESTS=1")
+
+
+def pytest_collection_modifyitems(config, items):
+    # The long soaks are for a CI job that asks for them; every core check runs without.
+    if os.environ.get("MPSOCK_SLOW_TESTS", "") not in ("", "0"):
+        return
+    skip = pytest.mark.skip(reason="slow: set MPSOCK_SLOW_TESTS=1 to run")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import PEER_TIMEOUT
+from native_peers import PEER_TIMEOUT
 
 
 def test_ipv6_tcp_over_loopback(desktop):

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import PEER_TIMEOUT, free_port
+from native_peers import PEER_TIMEOUT, free_port
 
 
 def test_echo_round_trip(emu, echo_server):

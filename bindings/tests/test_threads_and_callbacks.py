@@ -6,13 +6,13 @@ import time
 
 import pytest
 
-from conftest import PEER_TIMEOUT
+from native_peers import PEER_TIMEOUT
 
 
 def test_server_thread_and_client_in_one_script(emu):
     server = emu.socket()
     server.setsockopt(emu.SOL_SOCKET, emu.SO_REUSEADDR, 1)
-    from conftest import free_port
+    from native_peers import free_port
 
     port = free_port()
     server.bind(("127.0.0.1", port))

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import PEER_TIMEOUT, free_port
+from native_peers import PEER_TIMEOUT, free_port
 
 
 def errno_of(call, *args):
