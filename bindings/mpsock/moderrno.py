@@ -29,6 +29,8 @@ NUMBERS = {
     "EINPROGRESS": 115,
 }
 
+NUMBERS_BY_VALUE = {value: key for key, value in NUMBERS.items()}
+
 
 def make_module(name="errno"):
     module = types.ModuleType(name)

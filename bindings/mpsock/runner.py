@@ -9,7 +9,7 @@ import sys
 import traceback
 import types
 
-from . import _mpsock, signals
+from . import _mpsock, moderrno, network_state, signals
 from .importer import ScriptImports
 from .modules import script_modules
 
@@ -24,10 +24,13 @@ class Style:
     MICROPYTHON = "micropython"
 
 
-def prepare(profile=None, expose=False, hosts=(), offline=None, conditions=None, faults=(), trace=None):
+def prepare(profile=None, expose=False, hosts=(), offline=None, conditions=None, faults=(), trace=None,
+            network=None, connect_ms=None):
     """Sets up the emulated stack for a run: profile, host table, network conditions, trace,
-    faults (their times count from here), signal delivery, and a clean shutdown at exit (after
-    the script's threads end, so they can still use their sockets)."""
+    whether the camera starts on the network (`network`: True, False or None for
+    $MPSOCK_NETWORK) and how long joining takes, faults (their times count from here), signal
+    delivery, and a clean shutdown at exit (after the script's threads end, so they can still
+    use their sockets)."""
     global _shutdown_registered
     if profile:
         _mpsock.use_profile(profile)
@@ -43,6 +46,7 @@ def prepare(profile=None, expose=False, hosts=(), offline=None, conditions=None,
         _mpsock.use_system_resolver(False)
     for name, address in hosts:
         _mpsock.add_host(name, address)
+    network_state.boot(start_connected=network, connect_ms=connect_ms)
     for fault in faults:
         _mpsock.add_fault(fault)
     signals.install()
@@ -86,6 +90,17 @@ def _strip_chain(error, seen=None):
     _strip_chain(error.__context__, seen)
 
 
+def _micropython_message(error):
+    """What MicroPython prints after the exception's name: an OSError with a known errno number
+    reads "[Errno 110] ETIMEDOUT" however it was raised."""
+    args = getattr(error, "args", ())
+    if isinstance(error, OSError) and len(args) == 1 and isinstance(args[0], int):
+        name = moderrno.NUMBERS_BY_VALUE.get(args[0])
+        if name:
+            return "[Errno %d] %s" % (args[0], name)
+    return str(error)
+
+
 def print_micropython_traceback(error, stream):
     """MicroPython's format: file, line and function of each frame, then the exception."""
     print("Traceback (most recent call last):", file=stream)
@@ -95,7 +110,7 @@ def print_micropython_traceback(error, stream):
         print('  File "%s", line %d, in %s' % (code.co_filename, tb.tb_lineno, code.co_name), file=stream)
         tb = tb.tb_next
     # MicroPython prints "Name: " even when there is no message (mp_obj_exception_print).
-    print("%s: %s" % (type(error).__name__, error), file=stream)
+    print("%s: %s" % (type(error).__name__, _micropython_message(error)), file=stream)
 
 
 def report(error, style):
