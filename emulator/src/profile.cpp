@@ -1,18 +1,33 @@
 #include "mpsock/profile.h"
 
+#include <string>
+
 namespace mpsock {
 
 namespace {
 
-// Boards' lwIP settings, from shared/spec/firmware-socket-behavior.md section 9 (which cites
-// MicroPython's lwipopts_common.h, the ports' lwipopts.h and lwIP's opt.h).
+// What every lwIP board here shares, cited once: lwIP's own defaults and modlwip's constants.
+constexpr const char kLwipCommonSource[] =
+    "lwIP src/include/lwip/opt.h: MEMP_NUM_TCP_PCB 5, MEMP_NUM_TCP_PCB_LISTEN 8; "
+    "MicroPython extmod/lwip-include/lwipopts_common.h: "
+    "MEMP_NUM_UDP_PCB (4 + LWIP_MDNS_RESPONDER); "
+    "extmod/modlwip.c: LWIP_INCOMING_PACKET_QUEUE_LEN 4, "
+    "MICROPY_PY_LWIP_TCP_CLOSE_TIMEOUT_MS 10000; "
+    "py/mpconfig.h: MICROPY_PY_SOCKET_LISTEN_BACKLOG_DEFAULT 2";
+
+// Boards' lwIP settings, from shared/spec/firmware-socket-behavior.md section 9, checked against
+// MicroPython's sources; each profile's `source` names the file and setting of every number.
 std::vector<Profile> make_profiles() {
   std::vector<Profile> profiles;
 
   Profile rt1062;
   rt1062.name = "openmv-rt1062";
   rt1062.description = "OpenMV Cam RT1062 (MicroPython mimxrt port, lwIP, CYW43 WiFi)";
-  rt1062.source = "mimxrt lwipopts.h / extmod lwipopts_common.h; lwIP opt.h; modlwip.c";
+  rt1062.source =
+      "MicroPython ports/mimxrt/lwip_inc/lwipopts.h (the lwipopts_common.h default tier): "
+      "TCP_MSS 800, TCP_WND (8 * TCP_MSS), TCP_SND_BUF (8 * TCP_MSS), MEM_SIZE 8000, "
+      "LWIP_IPV6 0; " +
+      std::string(kLwipCommonSource);
   rt1062.tcp_mss = 800;
   rt1062.tcp_wnd = 8 * 800;
   rt1062.tcp_snd_buf = 8 * 800;
@@ -22,7 +37,10 @@ std::vector<Profile> make_profiles() {
   Profile ae3;
   ae3.name = "openmv-ae3";
   ae3.description = "OpenMV AE3 (MicroPython alif port, lwIP)";
-  ae3.source = "alif lwipopts.h; lwIP opt.h; modlwip.c";
+  ae3.source =
+      "MicroPython ports/alif/lwip_inc/lwipopts.h: TCP_MSS 1460, TCP_WND (8 * TCP_MSS), "
+      "TCP_SND_BUF (8 * TCP_MSS), MEM_SIZE (16 * 1024), LWIP_IPV6 0; " +
+      std::string(kLwipCommonSource);
   ae3.tcp_mss = 1460;
   ae3.tcp_wnd = 8 * 1460;
   ae3.tcp_snd_buf = 8 * 1460;
@@ -32,16 +50,37 @@ std::vector<Profile> make_profiles() {
   Profile n6;
   n6.name = "openmv-n6";
   n6.description = "OpenMV N6 (MicroPython stm32 port, STM32N6 section, lwIP)";
-  n6.source = "stm32 lwipopts.h (STM32N6); lwIP opt.h; modlwip.c";
+  n6.source =
+      "MicroPython ports/stm32/lwip_inc/lwipopts.h, defined(STM32N6) section: TCP_MSS 1460, "
+      "TCP_WND (16 * TCP_MSS), TCP_SND_BUF (16 * TCP_MSS), MEM_SIZE (64 * 1024), LWIP_IPV6 0; " +
+      std::string(kLwipCommonSource);
   n6.tcp_mss = 1460;
   n6.tcp_wnd = 16 * 1460;
   n6.tcp_snd_buf = 16 * 1460;
   n6.mem_size = 64 * 1024;
   profiles.push_back(n6);
 
+  // The stm32 port on every MCU but the N6 (PYBD, NUCLEO boards with Ethernet) takes the
+  // default tier of lwipopts_common.h.
+  Profile stm32;
+  stm32.name = "stm32-generic";
+  stm32.description =
+      "MicroPython's generic STM32 build with lwIP (stm32 port, any MCU but the N6)";
+  stm32.source =
+      "MicroPython ports/stm32/lwip_inc/lwipopts.h (no STM32N6 section) and "
+      "extmod/lwip-include/lwipopts_common.h default tier: TCP_MSS 800, TCP_WND (8 * TCP_MSS), "
+      "TCP_SND_BUF (8 * TCP_MSS), MEM_SIZE 8000, LWIP_IPV6 0; " +
+      std::string(kLwipCommonSource);
+  stm32.tcp_mss = 800;
+  stm32.tcp_wnd = 8 * 800;
+  stm32.tcp_snd_buf = 8 * 800;
+  stm32.mem_size = 8000;
+  profiles.push_back(stm32);
+
   Profile desktop;
   desktop.name = "desktop";
-  desktop.description = "No camera limits: segments, buffers and socket counts as large as the host's";
+  desktop.description =
+      "No camera limits: segments, buffers and socket counts as large as the host's";
   desktop.source = "mpsock";
   desktop.tcp_mss = 64 * 1024;
   desktop.tcp_wnd = 4 * 1024 * 1024;
@@ -73,6 +112,8 @@ const Profile* find_profile(std::string_view name) {
   return nullptr;
 }
 
-const Profile& default_profile() { return builtin_profiles().front(); }
+const Profile& default_profile() {
+  return builtin_profiles().front();
+}
 
 }  // namespace mpsock

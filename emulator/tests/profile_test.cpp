@@ -1,7 +1,10 @@
 // The built-in profiles carry the boards' lwIP numbers (spec section 9).
+#include "mpsock/profile.h"
+
 #include <gtest/gtest.h>
 
-#include "mpsock/profile.h"
+#include <string>
+#include <vector>
 
 namespace mpsock {
 namespace {
@@ -23,6 +26,37 @@ TEST(Profiles, FoundByName) {
   EXPECT_EQ(find_profile("openmv-n6")->tcp_snd_buf, 16u * 1460u);
   EXPECT_EQ(find_profile("openmv-ae3")->tcp_mss, 1460u);
   EXPECT_EQ(find_profile("no-such-board"), nullptr);
+}
+
+TEST(Profiles, GenericStm32IsTheCommonDefaultTier) {
+  const Profile* stm32 = find_profile("stm32-generic");
+  ASSERT_NE(stm32, nullptr);
+  EXPECT_EQ(stm32->tcp_mss, 800u);
+  EXPECT_EQ(stm32->tcp_wnd, 6400u);
+  EXPECT_EQ(stm32->tcp_snd_buf, 6400u);
+  EXPECT_EQ(stm32->mem_size, 8000u);
+  EXPECT_EQ(stm32->tcp_pcbs, 5);
+  EXPECT_EQ(stm32->tcp_listen_pcbs, 8);
+  EXPECT_EQ(stm32->udp_sockets_available(), 3);
+  EXPECT_FALSE(stm32->ipv6);
+  EXPECT_TRUE(stm32->strict_surface);
+}
+
+TEST(Profiles, BoardProfilesCiteTheirLwipopts) {
+  for (const Profile& profile : builtin_profiles()) {
+    if (profile.name == "desktop") continue;
+    EXPECT_NE(profile.source.find("lwipopts.h"), std::string::npos) << profile.name;
+    EXPECT_NE(profile.source.find("TCP_MSS " + std::to_string(profile.tcp_mss)), std::string::npos)
+        << profile.name;
+    EXPECT_NE(profile.source.find("MEMP_NUM_TCP_PCB 5"), std::string::npos) << profile.name;
+  }
+}
+
+TEST(Profiles, NamesAreUnique) {
+  const std::vector<Profile>& all = builtin_profiles();
+  for (size_t i = 0; i < all.size(); ++i) {
+    for (size_t j = i + 1; j < all.size(); ++j) EXPECT_NE(all[i].name, all[j].name);
+  }
 }
 
 TEST(Profiles, DesktopLiftsTheLimits) {
