@@ -4,7 +4,7 @@ import argparse
 import importlib
 import sys
 
-from . import _mpsock, runner, units
+from . import _mpsock, runner, traceview, units
 
 # Packages that add subcommands: each has a `command` module with register(commands), where
 # `commands` is the argparse sub-parsers object; a parser's `handler` returns the exit status.
@@ -59,6 +59,11 @@ def add_network_options(parser):
     group.add_argument("--fault", dest="faults", action="append", default=[], type=_fault_spec, metavar="SPEC",
                        help="inject a fault: reset@2s, close@64KB, 'link-down@5s for 3s', dns-fail:NAME (repeatable)")
     group.add_argument("--trace", metavar="FILE", help="record every socket call and network event (JSON lines)")
+    group.add_argument("--network", choices=("up", "down"),
+                       help="start on the network (up, the default: as after a boot script joined the WiFi) or "
+                            "off it (down: the script's own network code must connect); default $MPSOCK_NETWORK")
+    group.add_argument("--connect-time", type=_unit_type(units.milliseconds), metavar="TIME",
+                       help="how long joining the WiFi or LAN takes (default 2s, or $MPSOCK_CONNECT_TIME)")
 
 
 def conditions_of(args):
@@ -83,7 +88,9 @@ def add_stack_options(parser):
 def cmd_run(args):
     try:
         runner.prepare(profile=args.profile, expose=args.expose, hosts=args.hosts, offline=args.offline or None,
-                       conditions=conditions_of(args), faults=args.faults, trace=args.trace)
+                       conditions=conditions_of(args), faults=args.faults, trace=args.trace,
+                       network=None if args.network is None else args.network == "up",
+                       connect_ms=args.connect_time)
     except (ValueError, OSError) as error:
         print("mpsock: %s" % error, file=sys.stderr)
         return 2
@@ -123,6 +130,17 @@ def cmd_profiles(args):
     return 0
 
 
+def cmd_trace(args):
+    try:
+        records = traceview.read_records(args.file)
+    except (OSError, traceview.TraceError) as error:
+        print("mpsock: %s" % error, file=sys.stderr)
+        return 2
+    for line in traceview.timeline_lines(records):
+        print(line)
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="mpsock", description="Run OpenMV Cam network scripts on the desktop, as on the camera.")
@@ -138,6 +156,10 @@ def build_parser():
 
     profiles = commands.add_parser("profiles", help="list the board profiles and their limits")
     profiles.set_defaults(handler=cmd_profiles)
+
+    trace = commands.add_parser("trace", help="show a trace (from `mpsock run --trace`) as a timeline per socket")
+    trace.add_argument("file", help="the trace file (JSON lines)")
+    trace.set_defaults(handler=cmd_trace)
 
     for name in SUBCOMMAND_MODULES:
         try:
