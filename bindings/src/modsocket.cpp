@@ -5,6 +5,7 @@
 
 #include <pybind11/stl.h>
 
+#include <climits>
 #include <cmath>
 #include <string>
 
@@ -261,8 +262,16 @@ bool is_known_option(int64_t option) {
 }
 
 // lwip_socket_setsockopt(level, option, value): the level is not looked at.
-void socket_setsockopt(pyb::handle self, pyb::handle level, pyb::handle option_in, pyb::handle value) {
-  (void)level;
+void socket_setsockopt(pyb::handle self, pyb::handle level_in, pyb::handle option_in, pyb::handle value) {
+  // The firmware never looks at the level (any object will do); the trace keeps it when it
+  // is a number that fits.
+  int level = -1;
+  if (PyLong_Check(level_in.ptr())) {
+    int overflow = 0;
+    const long long value = PyLong_AsLongLongAndOverflow(level_in.ptr(), &overflow);
+    if (overflow == 0 && value >= INT_MIN && value <= INT_MAX) level = static_cast<int>(value);
+    PyErr_Clear();
+  }
   PySocket& py_socket = self_of(self);
   const int64_t option = to_int(option_in);
   if (option == MP_SO_CALLBACK) {
@@ -293,7 +302,7 @@ void socket_setsockopt(pyb::handle self, pyb::handle level, pyb::handle option_i
     throw pyb::error_already_set();
   }
   Socket& s = *py_socket.socket;
-  const OptionOutcome outcome = check(without_gil([&] { return s.set_option(0, static_cast<int>(option), converted); }));
+  const OptionOutcome outcome = check(without_gil([&] { return s.set_option(level, static_cast<int>(option), converted); }));
   if (outcome == OptionOutcome::not_implemented) {
     pyb::print("Warning: lwip.setsockopt() not implemented");
   }

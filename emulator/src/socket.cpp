@@ -89,12 +89,13 @@ Result<Accepted> Socket::do_accept() { return Error::os(MP_EOPNOTSUPP); }
 
 // ---- The firmware's methods, each with its trace record ----
 
-void Socket::trace_event(const char* event, int64_t bytes) {
+void Socket::trace_event(const char* event, int64_t bytes, int error) {
   Trace& trace = stack_->trace();
   if (!trace.enabled()) return;
   TraceRecord record;
   record.add("sock", id_).add("event", event);
   if (bytes >= 0) record.add("bytes", bytes);
+  if (error != 0) record.add("errno", error);
   trace.write(record);
 }
 

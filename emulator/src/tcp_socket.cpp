@@ -228,7 +228,7 @@ void TcpSocket::fail(int firmware_errno) {
   tx_link_.clear();
   tx_link_bytes_ = 0;
   connect_pending_ = false;
-  trace_event(firmware_errno == MP_ECONNRESET ? "reset" : "error", firmware_errno);
+  trace_event(firmware_errno == MP_ECONNRESET ? "reset" : "error", -1, firmware_errno);
   close_handle(firmware_errno != MP_ECONNRESET);
   release_pcb();
   fire_event_locked();
@@ -462,18 +462,20 @@ void TcpSocket::on_connect(uv_connect_t* request, int status) {
   auto* socket = static_cast<TcpSocket*>(request->handle->data);
   delete request;
   if (status == UV_ECANCELED || socket == nullptr || socket->state_ != State::connecting) return;
-  if (status != 0) {
-    socket->fail(firmware_errno_for_connect(status));
-    return;
-  }
+  const int error = status == 0 ? 0 : firmware_errno_for_connect(status);
   if (socket->uses_link()) {
-    // The SYN and the SYN-ACK still have to cross the link.
+    // The SYN and the answer (SYN-ACK, or RST from a closed port) still cross the link.
     Link& link = socket->stack_->link();
     const Link::Crossing syn = link.cross(Link::Direction::out, 0, true, Clock::time_point{});
-    const Link::Crossing syn_ack = link.cross(Link::Direction::in, 0, true, Clock::time_point{});
+    const Link::Crossing answer = link.cross(Link::Direction::in, 0, true, Clock::time_point{});
     socket->connect_pending_ = true;
-    socket->connect_completes_ = syn.arrives + (syn_ack.arrives - Clock::now());
+    socket->connect_error_ = error;
+    socket->connect_completes_ = syn.arrives + (answer.arrives - Clock::now());
     socket->schedule_link_timer();
+    return;
+  }
+  if (error != 0) {
+    socket->fail(error);
     return;
   }
   socket->became_connected();
@@ -913,6 +915,10 @@ void TcpSocket::advance_link() {
   const Clock::time_point now = Clock::now();
   if (connect_pending_ && connect_completes_ <= now) {
     connect_pending_ = false;
+    if (connect_error_ != 0) {
+      fail(connect_error_);
+      return;
+    }
     became_connected();
   }
   for (size_t i = 0; i < tx_link_.size(); ++i) {

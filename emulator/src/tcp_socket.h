@@ -158,7 +158,8 @@ class TcpSocket final : public Socket {
   size_t rx_link_bytes_ = 0;
   Clock::time_point last_arrival_in_{};
   Clock::time_point last_arrival_out_{};
-  bool connect_pending_ = false;  // the kernel connected; the handshake is still crossing
+  bool connect_pending_ = false;  // the kernel answered the connect; the answer is still crossing
+  int connect_error_ = 0;         // the answer was a failure (e.g. ECONNRESET for a refusal)
   Clock::time_point connect_completes_;
   uv_timer_t* link_timer_ = nullptr;
   bool link_work_ = false;  // holds one unit of the stack's background work

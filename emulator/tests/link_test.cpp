@@ -51,6 +51,22 @@ TEST(Link, ConnectTakesARoundTrip) {
   EXPECT_GE(Clock::now() - start, milliseconds(150));
 }
 
+TEST(Link, ARefusalTakesTheRoundTripToo) {
+  auto stack = Stack::create(*find_profile("desktop"));
+  stack->set_conditions(latency(200));
+  uint16_t closed_port = 0;
+  {
+    Fd probe = tcp_listener();
+    closed_port = local_port(probe.get());
+  }
+  auto client = open(stack, MP_SOCK_STREAM);
+  const auto start = Clock::now();
+  Status connected = client->connect(endpoint(closed_port));
+  ASSERT_FALSE(connected);
+  EXPECT_TRUE(connected.error().is_os(MP_ECONNRESET));
+  EXPECT_GE(Clock::now() - start, milliseconds(200));
+}
+
 TEST(Link, BandwidthPacesABulkSend) {
   Connected c(*find_profile("desktop"));
   LinkConditions slow;

@@ -64,6 +64,23 @@ TEST(Trace, RecordsCallsResultsAndEvents) {
   EXPECT_TRUE(has_line(lines, {"\"call\":\"close\""}));
 }
 
+TEST(Trace, ResetEventCarriesTheErrno) {
+  char path[] = "/tmp/mpsock-trace-XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
+  Connected c;
+  ASSERT_TRUE(c.stack->trace().open(path));
+  reset_close(c.server);
+  uint8_t buf[4];
+  EXPECT_FALSE(c.client->recv(buf, sizeof(buf), 0));
+  c.stack->trace().close();
+  const auto lines = lines_of(path);
+  std::remove(path);
+  EXPECT_TRUE(has_line(lines, {"\"event\":\"reset\"", "\"errno\":104"}));
+  EXPECT_FALSE(has_line(lines, {"\"event\":\"reset\"", "\"bytes\""}));
+}
+
 TEST(Trace, OffByDefault) {
   auto stack = Stack::create();
   EXPECT_FALSE(stack->trace().enabled());

@@ -150,7 +150,8 @@ class Socket : public std::enable_shared_from_this<Socket> {
   virtual Result<size_t> do_recvfrom(uint8_t* buf, size_t len, int flags, Endpoint* from) = 0;
 
   // A network event on this socket, for the trace (lock held; free when tracing is off).
-  void trace_event(const char* event, int64_t bytes = -1);
+  // `bytes` goes in the record when not negative; so does `error` when not zero.
+  void trace_event(const char* event, int64_t bytes = -1, int error = 0);
 
   // The stream layer's primitives: one receive / one send as modlwip's stream read/write.
   virtual Result<size_t> stream_recv_once(uint8_t* buf, size_t len) = 0;
