@@ -54,7 +54,12 @@ def _repl(extra_dirs):
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     _unbuffered_stdout()
-    runner.prepare()
+    try:
+        runner.prepare()
+    except (ValueError, OSError) as error:
+        # A bad MPSOCK_* setting: say which, without a traceback from mpsock itself.
+        sys.stderr.write("mpsock-micropython: %s\n" % error)
+        runner.exit_with(2)
     extra_dirs = _micropypath()
     style = runner.Style.MICROPYTHON
 

@@ -173,3 +173,16 @@ def test_blocked_recv_costs_no_cpu(native_server, script):
     child_cpu = (ended.children_user - started.children_user) + (ended.children_system - started.children_system)
     # Interpreter start-up included; the 2 s wait itself must not add to it.
     assert child_cpu < 1.0, child_cpu
+
+
+def test_bad_environment_settings_are_one_line_errors(run_micropython):
+    for name, value in (("MPSOCK_NETWORK", "sideways"), ("MPSOCK_CONNECT_TIME", "soon")):
+        result = run_micropython("-c", "print(1)", env={name: value})
+        assert result.returncode == 2
+        assert result.stderr.startswith("mpsock-micropython: ") and name in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_script_raised_oserror_prints_like_micropython(run_micropython):
+    result = run_micropython("-c", "raise OSError(110)")
+    assert result.stderr.splitlines()[-1] == "OSError: [Errno 110] ETIMEDOUT"
