@@ -86,8 +86,10 @@ WaitOutcome Stack::wait(std::unique_lock<std::mutex>& lock, const Deadline& dead
     if (ready()) return WaitOutcome::ready;
     int timeout = deadline.poll_timeout_ms();
     if (timeout == 0) return WaitOutcome::timed_out;
-    // Wake in time for the loop's next timer, so timers fire while this thread waits.
-    const int loop_timeout = uv_backend_timeout(&loop_);
+    // Wake in time for the loop's next timer, so timers fire while this thread waits. A loop
+    // with nothing active has no timer, yet uv_backend_timeout answers 0 for it: taken as is,
+    // that 0 would make this a poll that never sleeps.
+    const int loop_timeout = uv_loop_alive(&loop_) ? uv_backend_timeout(&loop_) : -1;
     if (loop_timeout >= 0 && (timeout < 0 || loop_timeout < timeout)) timeout = loop_timeout;
 
     waiters_.push_back(&me);
