@@ -9,10 +9,10 @@
 #include <uv.h>
 
 #include <cstdlib>
-#include <deque>
 #include <memory>
 #include <optional>
 
+#include "fifo.h"
 #include "mpsock/socket.h"
 #include "mpsock/stack.h"
 
@@ -139,7 +139,7 @@ class TcpSocket final : public Socket {
   std::shared_ptr<TcpSocket> self_;
   Endpoint peer_;
 
-  std::deque<RxChunk> rx_;
+  Fifo<RxChunk> rx_;
   size_t rx_bytes_ = 0;
   bool reading_ = false;
   std::unique_ptr<uint8_t[]> rx_spare_;
@@ -152,9 +152,9 @@ class TcpSocket final : public Socket {
   bool shutdown_sent_ = false;
 
   // The link queues (used while the link is shaped or down, and until they drain).
-  std::deque<OutgoingSegment> tx_link_;
+  Fifo<OutgoingSegment> tx_link_;
   size_t tx_link_bytes_ = 0;
-  std::deque<IncomingPiece> rx_link_;
+  Fifo<IncomingPiece> rx_link_;
   size_t rx_link_bytes_ = 0;
   Clock::time_point last_arrival_in_{};
   Clock::time_point last_arrival_out_{};
@@ -167,7 +167,7 @@ class TcpSocket final : public Socket {
   // Listening: connections lwIP has accepted for the script, at most accept_slots_. When the
   // queue is full, libuv is left holding the next connection (it stops accepting until we take
   // it), and the kernel's backlog holds the rest, as lwIP drops SYNs it has no room for.
-  std::deque<std::shared_ptr<TcpSocket>> accept_queue_;
+  Fifo<std::shared_ptr<TcpSocket>> accept_queue_;
   size_t accept_slots_ = 1;
   bool connection_waiting_ = false;
   // A connection that found no room had its SYN dropped by lwIP; the client's TCP tries

@@ -4,11 +4,11 @@
 
 #include <uv.h>
 
-#include <deque>
 #include <memory>
 #include <optional>
 #include <vector>
 
+#include "fifo.h"
 #include "mpsock/socket.h"
 #include "mpsock/stack.h"
 
@@ -80,11 +80,11 @@ class UdpSocket final : public Socket {
   bool reuse_address_ = false;
   bool broadcast_ = false;
 
-  std::deque<Datagram> queue_;
+  Fifo<Datagram> queue_;
   std::unique_ptr<uint8_t[]> rx_buffer_;
 
-  std::deque<Crossing> outgoing_;
-  std::deque<Crossing> incoming_;
+  std::vector<Crossing> outgoing_;  // erased out of order (jitter), so a vector
+  std::vector<Crossing> incoming_;
   uv_timer_t* link_timer_ = nullptr;
   bool link_work_ = false;
   bool draining_ = false;  // closed, with datagrams still crossing the link
