@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "buffer_pool.h"
 #include "mpsock/resolver.h"
 #include "mpsock/socket.h"
 #include "network_thread.h"
@@ -15,6 +16,14 @@
 #include "waiter.h"
 
 namespace mpsock {
+
+namespace {
+
+// Free blocks a stack keeps: one desktop receive window (4 MiB), what one bulk stream cycles
+// through. Camera profiles' windows are a few blocks' worth at most.
+constexpr size_t kFreeBufferBlocks = 64;
+
+}  // namespace
 
 std::shared_ptr<Stack> Stack::create(const Profile& profile) {
   return std::shared_ptr<Stack>(new Stack(profile));
@@ -30,6 +39,7 @@ Stack::Stack(const Profile& profile) : profile_(profile) {
   // A loop that cannot be created leaves nothing to emulate with; there is no error to return.
   if (uv_loop_init(&loop_) != 0) std::abort();
   resolver_ = std::make_unique<Resolver>(*this);
+  buffers_ = std::make_unique<BufferPool>(kFreeBufferBlocks);
   network_thread_ = std::make_unique<NetworkThread>();
 }
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "buffer_pool.h"
 #include "host_socket.h"
 
 namespace mpsock {
@@ -16,7 +17,7 @@ namespace mpsock {
 namespace {
 
 // The kernel hands over at most this much per read; it is also the desktop profile's segment.
-constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kReadChunk = BufferPool::kBlockSize;
 // Reads smaller than this are copied out of the spare buffer rather than taking it over.
 constexpr size_t kCopyBelow = 16 * 1024;
 // lwip_tcp_send: a blocked send waits until at least this much room, to avoid tiny segments.
@@ -34,6 +35,7 @@ struct WriteRequest {
   uv_write_t request;
   std::unique_ptr<uint8_t[]> data;
   size_t size;
+  bool pooled;  // data is a BufferPool block
 };
 
 void delete_timer(uv_handle_t* handle) { delete reinterpret_cast<uv_timer_t*>(handle); }
@@ -512,20 +514,18 @@ void TcpSocket::stop_reading() {
 void TcpSocket::on_alloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf) {
   (void)suggested;
   auto* socket = static_cast<TcpSocket*>(handle->data);
-  if (!socket->rx_spare_) {
-    socket->rx_spare_.reset(new uint8_t[kReadChunk]);
-    socket->rx_spare_size_ = kReadChunk;
-  }
   // Never read beyond the open window: the peer's data waits in the kernel instead.
   const size_t held = socket->rx_bytes_ + socket->rx_link_bytes_;
   const size_t window = socket->limits_.tcp_wnd > held ? socket->limits_.tcp_wnd - held : 0;
-  buf->base = reinterpret_cast<char*>(socket->rx_spare_.get());
-  buf->len = std::min(socket->rx_spare_size_, window);
+  // on_read gets the block back in `buf` whatever happens, and returns it to the pool.
+  buf->base = reinterpret_cast<char*>(socket->stack_->buffers().take().release());
+  buf->len = std::min(kReadChunk, window);
 }
 
 void TcpSocket::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
-  (void)buf;
   auto* socket = static_cast<TcpSocket*>(stream->data);
+  std::unique_ptr<uint8_t[]> block(reinterpret_cast<uint8_t*>(buf->base));
+  if (nread <= 0) socket->stack_->buffers().give(std::move(block));
   if (nread == 0 || nread == UV_ENOBUFS) {
     if (nread == UV_ENOBUFS) socket->stop_reading();
     return;
@@ -557,10 +557,10 @@ void TcpSocket::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
   chunk.size = size;
   if (size < kCopyBelow) {
     chunk.data.reset(new uint8_t[size]);
-    std::memcpy(chunk.data.get(), socket->rx_spare_.get(), size);
+    std::memcpy(chunk.data.get(), block.get(), size);
+    socket->stack_->buffers().give(std::move(block));
   } else {
-    chunk.data = std::move(socket->rx_spare_);
-    socket->rx_spare_size_ = 0;
+    chunk.data = std::move(block);
   }
   if (socket->uses_link()) {
     socket->receive_over_link(IncomingPiece::Kind::data, std::move(chunk));
@@ -639,11 +639,8 @@ Result<size_t> TcpSocket::receive(std::unique_lock<std::mutex>& lock, uint8_t* b
   if ((flags & MP_MSG_PEEK) == 0) {
     chunk.offset += n;
     if (chunk.offset == chunk.size) {
-      if (!rx_spare_ && chunk.size >= kCopyBelow) {
-        // Give the big buffer back for the next read.
-        rx_spare_ = std::move(chunk.data);
-        rx_spare_size_ = kReadChunk;
-      }
+      // A chunk this big is a whole read block: give it back for the next read.
+      if (chunk.size >= kCopyBelow) stack_->buffers().give(std::move(chunk.data));
       rx_.pop_front();
     }
     consumed(n);
@@ -786,7 +783,8 @@ void TcpSocket::write_to_host(const uint8_t* data, size_t len) {
     if (len == 0) return;
   }
   auto* request = new WriteRequest;
-  request->data.reset(new uint8_t[len]);
+  request->pooled = len <= BufferPool::kBlockSize;
+  request->data = request->pooled ? stack_->buffers().take() : std::unique_ptr<uint8_t[]>(new uint8_t[len]);
   std::memcpy(request->data.get(), data, len);
   request->size = len;
   uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(request->data.get()), static_cast<unsigned int>(len));
@@ -805,6 +803,7 @@ void TcpSocket::on_write(uv_write_t* request, int status) {
   auto* write = reinterpret_cast<WriteRequest*>(request);
   auto* socket = static_cast<TcpSocket*>(request->data);
   socket->tx_queued_ -= write->size;
+  if (write->pooled) socket->stack_->buffers().give(std::move(write->data));
   delete write;
   if (socket->tx_queued_ == 0) socket->stack_->remove_background_work();
   if (status < 0 && status != UV_ECANCELED && socket->state_ != State::failed && socket->state_ != State::dead) {
@@ -899,10 +898,7 @@ void TcpSocket::receive_over_link(IncomingPiece::Kind kind, RxChunk chunk) {
     rx_link_bytes_ += piece.chunk.size;
     rx_link_.push_back(std::move(piece));
   }
-  if (!rx_spare_ && chunk.data && chunk.size >= kCopyBelow) {
-    rx_spare_ = std::move(chunk.data);
-    rx_spare_size_ = kReadChunk;
-  }
+  if (chunk.size >= kCopyBelow) stack_->buffers().give(std::move(chunk.data));
   schedule_link_timer();
 }
 

@@ -142,8 +142,6 @@ class TcpSocket final : public Socket {
   Fifo<RxChunk> rx_;
   size_t rx_bytes_ = 0;
   bool reading_ = false;
-  std::unique_ptr<uint8_t[]> rx_spare_;
-  size_t rx_spare_size_ = 0;
 
   size_t tx_queued_ = 0;  // bytes copied for the kernel and not yet written
 

@@ -7,13 +7,13 @@
 #include <algorithm>
 #include <cstring>
 
+#include "buffer_pool.h"
 #include "host_socket.h"
 
 namespace mpsock {
 
 namespace {
 
-constexpr size_t kReceiveBuffer = 64 * 1024;
 // IPv4 and UDP headers, which the datagram's pbuf must hold too.
 constexpr size_t kHeaders = 28;
 
@@ -230,9 +230,9 @@ Result<size_t> UdpSocket::stream_send_once(const uint8_t* data, size_t len) { re
 void UdpSocket::on_alloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf) {
   (void)suggested;
   auto* socket = static_cast<UdpSocket*>(handle->data);
-  if (!socket->rx_buffer_) socket->rx_buffer_.reset(new uint8_t[kReceiveBuffer]);
-  buf->base = reinterpret_cast<char*>(socket->rx_buffer_.get());
-  buf->len = kReceiveBuffer;
+  // on_receive gets the block back in `buf` whatever happens, and returns it to the pool.
+  buf->base = reinterpret_cast<char*>(socket->stack_->buffers().take().release());
+  buf->len = BufferPool::kBlockSize;
 }
 
 // udp_raw_incoming: a full queue drops the datagram ("no room in the inn").
@@ -240,15 +240,19 @@ void UdpSocket::on_receive(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf,
                            const sockaddr* from, unsigned flags) {
   (void)flags;
   auto* socket = static_cast<UdpSocket*>(handle->data);
-  if (nread < 0 || from == nullptr) return;  // ICMP errors do not reach a lwIP UDP pcb
+  std::unique_ptr<uint8_t[]> block(reinterpret_cast<uint8_t*>(buf->base));
+  if (nread < 0 || from == nullptr) {  // ICMP errors do not reach a lwIP UDP pcb
+    socket->stack_->buffers().give(std::move(block));
+    return;
+  }
+  Datagram datagram;
+  datagram.data.assign(block.get(), block.get() + nread);
+  socket->stack_->buffers().give(std::move(block));
   Link& link = socket->stack_->link();
   if (!link.up()) {
     socket->trace_event("datagram-lost", static_cast<int64_t>(nread));
     return;  // the air does not keep datagrams while the camera is off the network
   }
-  Datagram datagram;
-  datagram.data.assign(reinterpret_cast<const uint8_t*>(buf->base),
-                       reinterpret_cast<const uint8_t*>(buf->base) + nread);
   datagram.from = from_host_address(from);
   socket->stack_->count_link_bytes(static_cast<size_t>(nread));
   if (!link.shaped()) {

@@ -81,7 +81,6 @@ class UdpSocket final : public Socket {
   bool broadcast_ = false;
 
   Fifo<Datagram> queue_;
-  std::unique_ptr<uint8_t[]> rx_buffer_;
 
   std::vector<Crossing> outgoing_;  // erased out of order (jitter), so a vector
   std::vector<Crossing> incoming_;

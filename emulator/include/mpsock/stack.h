@@ -29,6 +29,7 @@ namespace mpsock {
 class Socket;
 class Resolver;
 class Waiter;
+class BufferPool;
 class NetworkThread;
 
 // Lets a waiting call notice signals such as Ctrl-C. The bindings implement it with Python's
@@ -99,6 +100,9 @@ class Stack : public std::enable_shared_from_this<Stack> {
 
   Trace& trace() { return trace_; }
 
+  // With the lock held: reusable blocks for data between the kernel and the sockets' queues.
+  BufferPool& buffers() { return *buffers_; }
+
   // ---- For the core's own classes (sockets, poller, resolver) ----
 
   std::mutex& mutex() { return mutex_; }
@@ -150,6 +154,7 @@ class Stack : public std::enable_shared_from_this<Stack> {
   uv_loop_t loop_{};
   Profile profile_;
   std::unique_ptr<Resolver> resolver_;
+  std::unique_ptr<BufferPool> buffers_;
   InterruptSource* interrupts_ = nullptr;
   std::unique_ptr<NetworkThread> network_thread_;
   int background_work_ = 0;
