@@ -90,10 +90,32 @@ void Stack::set_interrupt_source(InterruptSource* source) {
 
 WaitOutcome Stack::wait(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
                         const std::function<bool()>& ready) {
+  return wait_with(lock, deadline, ready, false);
+}
+
+WaitOutcome Stack::wait_reading_directly(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
+                                         const std::function<bool()>& ready) {
+  return wait_with(lock, deadline, ready, true);
+}
+
+WaitOutcome Stack::wait_with(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
+                             const std::function<bool()>& ready, bool ready_before_pump) {
   Waiter& me = Waiter::for_this_thread();
-  for (;;) {
-    pump();
-    if (ready()) return WaitOutcome::ready;
+  for (bool first = true;; first = false) {
+    if (ready_before_pump) {
+      if (ready()) return WaitOutcome::ready;
+      // A wake-up that was not for this caller: let the loop handle it (a readable descriptor
+      // left unread would wake the next poll at once).
+      if (!first) {
+        pump();
+        if (ready()) return WaitOutcome::ready;
+      } else {
+        uv_update_time(&loop_);  // the loop did not run: its clock must be now for its timers
+      }
+    } else {
+      pump();
+      if (ready()) return WaitOutcome::ready;
+    }
     int timeout = deadline.poll_timeout_ms();
     if (timeout == 0) return WaitOutcome::timed_out;
     // Wake in time for the loop's next timer, so timers fire while this thread waits. A loop

@@ -607,15 +607,21 @@ void TcpSocket::consumed(size_t n) {
 Result<size_t> TcpSocket::receive(std::unique_lock<std::mutex>& lock, uint8_t* buf, size_t len, int flags) {
   if (state_ == State::listening) return Error::os(MP_ENOTCONN);
   if (rx_.empty()) {
-    if (std::optional<Result<size_t>> direct = receive_directly(buf, len, flags)) return *direct;
     const int64_t timeout = effective_recv_timeout_ms(flags);
     if (timeout == 0) {
+      if (std::optional<Result<size_t>> direct = receive_directly(buf, len, flags)) return *direct;
       // Non-blocking: let the network run once, as modlwip's poll_sockets does.
       stack_->pump();
     } else {
-      const WaitOutcome outcome = stack_->wait(lock, Deadline::from_timeout_ms(timeout), [this] {
-        return state_ != State::connected || !rx_.empty();
-      });
+      // Each check takes the kernel's bytes straight into `buf` when nothing is queued here.
+      std::optional<Result<size_t>> direct;
+      const WaitOutcome outcome =
+          stack_->wait_reading_directly(lock, Deadline::from_timeout_ms(timeout), [&] {
+            if (state_ != State::connected || !rx_.empty()) return true;
+            direct = receive_directly(buf, len, flags);
+            return direct.has_value();
+          });
+      if (direct) return *direct;
       if (outcome == WaitOutcome::interrupted) return Error::interrupted();
       if (outcome == WaitOutcome::timed_out) return Error::os(MP_ETIMEDOUT);
     }

@@ -351,8 +351,17 @@ Result<size_t> UdpSocket::receive(std::unique_lock<std::mutex>& lock, uint8_t* b
   if (closed_) return Error::os(MP_EBADF);
   if (queue_.empty()) {
     const int64_t timeout = effective_recv_timeout_ms(flags);
-    const WaitOutcome outcome = stack_->wait(lock, Deadline::from_timeout_ms(timeout),
-                                             [this] { return !queue_.empty() || closed_; });
+    // Each check takes the kernel's next datagram straight into `buf` when nothing is queued.
+    std::optional<Result<size_t>> direct;
+    const auto ready = [&] {
+      if (!queue_.empty() || closed_) return true;
+      direct = receive_directly(buf, len, flags, from);
+      return direct.has_value();
+    };
+    const Deadline deadline = Deadline::from_timeout_ms(timeout);
+    const WaitOutcome outcome =
+        timeout == 0 ? stack_->wait(lock, deadline, ready) : stack_->wait_reading_directly(lock, deadline, ready);
+    if (direct) return *direct;
     if (outcome == WaitOutcome::interrupted) return Error::interrupted();
     if (closed_) return Error::os(MP_EBADF);
     if (outcome == WaitOutcome::timed_out) return timeout_error(timeout);
@@ -363,6 +372,35 @@ Result<size_t> UdpSocket::receive(std::unique_lock<std::mutex>& lock, uint8_t* b
   if (from != nullptr) *from = datagram.from;
   if ((flags & MP_MSG_PEEK) == 0) queue_.pop_front();
   return n;
+}
+
+// With nothing queued and the link out of the way, the next datagram is the kernel's: read it
+// straight into the caller's buffer, cut to its size with the rest discarded, as
+// lwip_raw_udp_receive does. nullopt when the kernel has none.
+std::optional<Result<size_t>> UdpSocket::receive_directly(uint8_t* buf, size_t len, int flags, Endpoint* from) {
+  if (handle_ == nullptr || draining_ || !incoming_.empty()) return std::nullopt;
+  const Link& link = stack_->link();
+  if (link.shaped() || !link.up()) return std::nullopt;
+  uv_os_fd_t fd;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd) != 0) return std::nullopt;
+  sockaddr_storage sender{};
+  iovec piece{buf, len};
+  msghdr message{};
+  message.msg_name = &sender;
+  message.msg_namelen = sizeof(sender);
+  message.msg_iov = &piece;
+  message.msg_iovlen = 1;
+  const int peek = (flags & MP_MSG_PEEK) ? MSG_PEEK : 0;
+  // MSG_TRUNC: the datagram's own size comes back, for the trace and the byte count.
+  const ssize_t n = ::recvmsg(fd, &message, MSG_DONTWAIT | MSG_TRUNC | peek);
+  if (n < 0) return std::nullopt;  // nothing there; ICMP errors never reach a lwIP UDP pcb
+  const size_t size = static_cast<size_t>(n);
+  if (!peek) {
+    stack_->count_link_bytes(size);
+    trace_event("datagram-in", static_cast<int64_t>(size));
+  }
+  if (from != nullptr) *from = from_host_address(reinterpret_cast<const sockaddr*>(&sender));
+  return Result<size_t>(std::min(size, len));
 }
 
 Result<size_t> UdpSocket::do_recv(uint8_t* buf, size_t len, int flags) {

@@ -112,6 +112,12 @@ class Stack : public std::enable_shared_from_this<Stack> {
   // stops the wait. `ready` is evaluated with the lock held.
   WaitOutcome wait(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
                    const std::function<bool()>& ready);
+  // As wait(), for a caller whose `ready` reads its data straight from the kernel when there
+  // is some. `ready` is asked before the loop runs, and after a wake-up the loop runs only if
+  // `ready` still says no: a round trip then costs a failed read, a poll(2) and a read, not
+  // two turns of the loop on top of them. Not for a deadline of now (that must run the loop).
+  WaitOutcome wait_reading_directly(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
+                                    const std::function<bool()>& ready);
   // With the lock held: handles whatever the network has ready, without blocking.
   void pump();
   // With the lock held: wakes the threads waiting on this stack (state they watch changed).
@@ -149,6 +155,8 @@ class Stack : public std::enable_shared_from_this<Stack> {
  private:
   explicit Stack(const Profile& profile);
   void remove_waiter(Waiter* waiter);
+  WaitOutcome wait_with(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
+                        const std::function<bool()>& ready, bool ready_before_pump);
 
   mutable std::mutex mutex_;
   uv_loop_t loop_{};
