@@ -98,8 +98,13 @@ WaitOutcome Stack::wait_reading_directly(std::unique_lock<std::mutex>& lock, con
   return wait_with(lock, deadline, ready, true);
 }
 
+WaitOutcome Stack::wait_writing_directly(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
+                                         const std::function<bool()>& ready, int fd) {
+  return wait_with(lock, deadline, ready, true, fd);
+}
+
 WaitOutcome Stack::wait_with(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
-                             const std::function<bool()>& ready, bool ready_before_pump) {
+                             const std::function<bool()>& ready, bool ready_before_pump, int writable_fd) {
   Waiter& me = Waiter::for_this_thread();
   for (bool first = true;; first = false) {
     if (ready_before_pump) {
@@ -129,8 +134,12 @@ WaitOutcome Stack::wait_with(std::unique_lock<std::mutex>& lock, const Deadline&
     const int interrupt_fd = interrupts ? interrupts->wakeup_fd() : -1;
     lock.unlock();
 
-    pollfd fds[3] = {{uv_backend_fd(&loop_), POLLIN, 0}, {me.fd(), POLLIN, 0}, {interrupt_fd, POLLIN, 0}};
-    const int n = ::poll(fds, interrupt_fd >= 0 ? 3 : 2, timeout);
+    // A negative fd is skipped by poll(2), so the set can keep its shape.
+    pollfd fds[4] = {{uv_backend_fd(&loop_), POLLIN, 0},
+                     {me.fd(), POLLIN, 0},
+                     {interrupt_fd, POLLIN, 0},
+                     {writable_fd, POLLOUT, 0}};
+    const int n = ::poll(fds, 4, timeout);
     const bool signalled = (n < 0 && errno == EINTR) || (interrupt_fd >= 0 && fds[2].revents != 0);
     const bool stop = signalled && interrupts != nullptr && interrupts->interrupted();
 

@@ -837,6 +837,12 @@ Status TcpSocket::do_sendall(const uint8_t* data, size_t len) {
   if (!connected) return connected;
   // A non-blocking sendall that cannot queue everything at once sends nothing.
   if (send_timeout_ms_ == 0 && len > send_room()) return Error::os(MP_EAGAIN);
+  if (send_timeout_ms_ < 0) {
+    Result<size_t> sent = send_directly(lock, data, len);
+    if (!sent) return sent.error();
+    data += *sent;
+    len -= *sent;
+  }
   // The timeout applies to each chunk, as in modlwip.
   while (len > 0) {
     Result<size_t> sent = send_some(lock, data, len);
@@ -845,6 +851,40 @@ Status TcpSocket::do_sendall(const uint8_t* data, size_t len) {
     len -= *sent;
   }
   return {};
+}
+
+// A blocking sendall with nothing queued for the kernel: hand the caller's bytes to the kernel
+// as it takes them, waiting for room in between, rather than copying what it does not take at
+// once and having the network thread write the copy. The call returns when the kernel has them
+// all, where lwIP returns when its send buffer has them: only the time it returns differs.
+// Returns how much was sent; the caller carries on the usual way with the rest (a change of
+// state, a shaped link, an error). Not for a camera-sized send buffer, whose room the kernel's
+// unacknowledged bytes decide.
+Result<size_t> TcpSocket::send_directly(std::unique_lock<std::mutex>& lock, const uint8_t* data, size_t len) {
+  uv_os_fd_t fd;
+  if (counts_kernel_unacked_ || handle_ == nullptr) return size_t{0};
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd) != 0) return size_t{0};
+  size_t done = 0;
+  const auto ready = [&] {
+    const bool open = state_ == State::connected || state_ == State::peer_closed;
+    if (!open || closed_ || handle_ == nullptr || tx_queued_ > 0 || uses_link()) return true;
+    uv_buf_t buf = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(data + done)),
+                               static_cast<unsigned int>(len - done));
+    const int written = uv_try_write(reinterpret_cast<uv_stream_t*>(handle_), &buf, 1);
+    if (written > 0) {
+      stack_->count_link_bytes(static_cast<size_t>(written));
+      trace_event("data-out", written);
+      done += static_cast<size_t>(written);
+    } else if (written != UV_EAGAIN) {
+      fail(firmware_errno_for_io(written));
+      return true;
+    }
+    return done == len;
+  };
+  if (stack_->wait_writing_directly(lock, Deadline::never(), ready, fd) == WaitOutcome::interrupted) {
+    return Error::interrupted();
+  }
+  return done;
 }
 
 // lwip_socket_write goes straight to lwip_tcp_send: a pending error is raised every time.

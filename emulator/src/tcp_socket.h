@@ -93,6 +93,7 @@ class TcpSocket final : public Socket {
   Result<size_t> receive(std::unique_lock<std::mutex>& lock, uint8_t* buf, size_t len, int flags);
   std::optional<Result<size_t>> receive_directly(uint8_t* buf, size_t len, int flags);
   Result<size_t> send_some(std::unique_lock<std::mutex>& lock, const uint8_t* data, size_t len);
+  Result<size_t> send_directly(std::unique_lock<std::mutex>& lock, const uint8_t* data, size_t len);
   size_t send_room() const;
   void write_to_host(const uint8_t* data, size_t len);
   void fail(int firmware_errno);

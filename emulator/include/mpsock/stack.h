@@ -118,6 +118,10 @@ class Stack : public std::enable_shared_from_this<Stack> {
   // two turns of the loop on top of them. Not for a deadline of now (that must run the loop).
   WaitOutcome wait_reading_directly(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
                                     const std::function<bool()>& ready);
+  // The same for a caller whose `ready` writes straight to the kernel: the wait also wakes when
+  // `fd` (the caller's socket, which the loop does not watch for room) can take more.
+  WaitOutcome wait_writing_directly(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
+                                    const std::function<bool()>& ready, int fd);
   // With the lock held: handles whatever the network has ready, without blocking.
   void pump();
   // With the lock held: wakes the threads waiting on this stack (state they watch changed).
@@ -156,7 +160,7 @@ class Stack : public std::enable_shared_from_this<Stack> {
   explicit Stack(const Profile& profile);
   void remove_waiter(Waiter* waiter);
   WaitOutcome wait_with(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
-                        const std::function<bool()>& ready, bool ready_before_pump);
+                        const std::function<bool()>& ready, bool ready_before_pump, int writable_fd = -1);
 
   mutable std::mutex mutex_;
   uv_loop_t loop_{};
