@@ -107,20 +107,15 @@ WaitOutcome Stack::wait_with(std::unique_lock<std::mutex>& lock, const Deadline&
                              const std::function<bool()>& ready, bool ready_before_pump, int writable_fd) {
   Waiter& me = Waiter::for_this_thread();
   for (bool first = true;; first = false) {
-    if (ready_before_pump) {
-      if (ready()) return WaitOutcome::ready;
-      // A wake-up that was not for this caller: let the loop handle it (a readable descriptor
-      // left unread would wake the next poll at once).
-      if (!first) {
-        pump();
-        if (ready()) return WaitOutcome::ready;
-      } else {
-        uv_update_time(&loop_);  // the loop did not run: its clock must be now for its timers
-      }
-    } else {
-      pump();
+    // The first pass always runs the loop: it applies watcher changes libuv has queued (a
+    // read just started by a connect callback, say), without which the poll below could not
+    // see the caller's descriptor. After a wake-up, a caller that reads or writes the kernel
+    // directly tries first and runs the loop only if the wake-up was not for it.
+    if (ready_before_pump && !first) {
       if (ready()) return WaitOutcome::ready;
     }
+    pump();
+    if (ready()) return WaitOutcome::ready;
     int timeout = deadline.poll_timeout_ms();
     if (timeout == 0) return WaitOutcome::timed_out;
     // Wake in time for the loop's next timer, so timers fire while this thread waits. A loop

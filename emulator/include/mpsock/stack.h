@@ -113,9 +113,9 @@ class Stack : public std::enable_shared_from_this<Stack> {
   WaitOutcome wait(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
                    const std::function<bool()>& ready);
   // As wait(), for a caller whose `ready` reads its data straight from the kernel when there
-  // is some. `ready` is asked before the loop runs, and after a wake-up the loop runs only if
-  // `ready` still says no: a round trip then costs a failed read, a poll(2) and a read, not
-  // two turns of the loop on top of them. Not for a deadline of now (that must run the loop).
+  // is some: after a wake-up `ready` is asked before the loop runs, and the loop runs only if
+  // it still says no, so a round trip costs a turn of the loop, a poll(2) and a read, not two
+  // turns of the loop on top of them.
   WaitOutcome wait_reading_directly(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
                                     const std::function<bool()>& ready);
   // The same for a caller whose `ready` writes straight to the kernel: the wait also wakes when
