@@ -26,7 +26,7 @@ constexpr size_t kMinSendRoom = 16;
 // desktop profile's larger buffer leaves that to the kernel.
 constexpr size_t kCountKernelUnackedUpTo = 256 * 1024;
 // How often a sender blocked on unacknowledged data looks again.
-constexpr uint64_t kAckCheckMs = 10;
+constexpr uint64_t kAckCheckMs = 1;
 // The client's SYN retransmissions after lwIP dropped one, and how many it makes.
 constexpr int kFirstSynRetryMs = 1000;
 constexpr int kSynRetries = 6;
