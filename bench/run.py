@@ -1,0 +1,189 @@
+"""The end-to-end benchmark: the emulator (`mpsock-micropython`, desktop profile) against
+CPython's native sockets, the same workload script against one native peer, runs alternating,
+each figure the median of the runs.
+
+    python bench/run.py [--quick] [--runs N] [--cpus LIST|all] [--json FILE] [--extension PATH]
+                        [--core-bench PATH]
+
+Takes about 70 s (`--quick`: about 25 s) on a 2-core machine. Numbers are noisy on a
+shared machine: compare ratios from one run of this command, not figures across days.
+
+The peer and the workloads run on one CPU (`--cpus 0`) unless told otherwise: where a wake-up
+crosses CPUs it can cost more than the whole round trip (about 40 us more on this project's
+virtual machines), and where the scheduler puts the two processes then decides the figure.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+
+import report
+from core_memory import core_memory_rows
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+WORKLOAD = os.path.join(HERE, "workload.py")
+PEER = os.path.join(HERE, "peer.py")
+RUN_TIMEOUT_S = 300  # one workload run; a hung run fails instead of stalling the benchmark
+DEFAULT_CORE_BENCH = os.path.join(HERE, "..", "build", "bench", "bench", "mpsock_core_bench")
+
+
+def pinned_to(cpus):
+    """A preexec_fn that keeps a child (and the threads it starts) on `cpus`, or None."""
+    if cpus is None:
+        return None
+    return lambda: os.sched_setaffinity(0, cpus)  # before exec, in a child of this single-threaded process
+
+
+class Peer:
+    """The native peer process, serving every workload of every run."""
+
+    def __init__(self, cpus):
+        self.process = subprocess.Popen(
+            [sys.executable, PEER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            preexec_fn=pinned_to(cpus),  # noqa: PLW1509 - run.py starts no threads
+        )
+        line = self.process.stdout.readline().split()
+        if not line or line[0] != "PORTS":
+            self.close()
+            raise RuntimeError("the peer did not start")
+        self.port_args = line[1:]
+
+    def close(self):
+        if self.process.stdin:
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def emulator_command(extension):
+    if extension:
+        return [sys.executable, os.path.join(HERE, "with_extension.py"), extension]
+    found = shutil.which("mpsock-micropython")
+    return [found] if found else [sys.executable, "-m", "mpsock.micropython"]
+
+
+def run_workload(command, env, scale, peer, cpus):
+    completed = subprocess.run(
+        command + [WORKLOAD, scale] + peer.port_args,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
+        check=False,
+        preexec_fn=pinned_to(cpus),
+    )
+    if completed.returncode != 0:
+        sys.stderr.write(completed.stdout + completed.stderr)
+        raise RuntimeError("workload failed: %s" % " ".join(command))
+    figures = {}
+    for line in completed.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == "RESULT":
+            figures[parts[1]] = float(parts[2])
+    return figures
+
+
+def machine_summary():
+    load = os.getloadavg()
+    return "%s, %d CPUs, load %.2f %.2f %.2f, Python %s" % (
+        platform.platform(),
+        os.cpu_count() or 0,
+        load[0],
+        load[1],
+        load[2],
+        platform.python_version(),
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller workloads and 3 runs")
+    parser.add_argument("--runs", type=int, help="runs of each side (default 7, --quick 3)")
+    parser.add_argument("--profile", default="desktop", help="MPSOCK_PROFILE of the emulator runs")
+    parser.add_argument(
+        "--cpus",
+        default="0",
+        help="CPUs for the peer and the workloads, comma-separated, or 'all' (default 0)",
+    )
+    parser.add_argument("--json", help="also write every run's figures to this file")
+    parser.add_argument(
+        "--extension", help="a _mpsock*.so to run the emulator with instead of the installed one"
+    )
+    parser.add_argument(
+        "--core-bench",
+        default=DEFAULT_CORE_BENCH,
+        help="the C++ benchmark program, for the core's heap per socket (skipped if absent)",
+    )
+    args = parser.parse_args()
+    scale = "quick" if args.quick else "full"
+    cpus = None if args.cpus == "all" else {int(cpu) for cpu in args.cpus.split(",")}
+    runs = args.runs or (3 if args.quick else 7)
+
+    native_env = dict(os.environ)
+    emulator_env = dict(os.environ, MPSOCK_PROFILE=args.profile)
+    sides = {
+        "emulator": (emulator_command(args.extension), emulator_env),
+        "native": ([sys.executable], native_env),
+    }
+    started = datetime.datetime.now().astimezone()
+    print("mpsock end-to-end benchmark, %s" % started.strftime("%Y-%m-%d %H:%M %Z"))
+    print("machine: %s" % machine_summary())
+    print(
+        "emulator: %s (MPSOCK_PROFILE=%s); native: %s"
+        % (" ".join(sides["emulator"][0]), args.profile, sys.executable)
+    )
+    print(
+        "scale: %s, %d runs each, alternating; CPUs: %s"
+        % (scale, runs, "any" if cpus is None else ",".join(str(cpu) for cpu in sorted(cpus))),
+        flush=True,
+    )
+
+    results = {"emulator": [], "native": []}
+    peer = Peer(cpus)
+    try:
+        for i in range(runs):
+            # Alternate which side goes first, so drift in the machine's load hits both alike.
+            order = ("emulator", "native") if i % 2 == 0 else ("native", "emulator")
+            for side in order:
+                command, env = sides[side]
+                results[side].append(run_workload(command, env, scale, peer, cpus))
+            print("  run %d/%d done" % (i + 1, runs), flush=True)
+    finally:
+        peer.close()
+
+    extra_rows = core_memory_rows(args.core_bench)
+    print()
+    print(report.render(results, extra_rows))
+    print()
+    print("per run (emulator and native, in run order):")
+    print(report.render_runs(results))
+    print("machine after: %s" % machine_summary())
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump(
+                {
+                    "started": started.isoformat(),
+                    "scale": scale,
+                    "profile": args.profile,
+                    "cpus": args.cpus,
+                    "runs": results,
+                    "core_memory": extra_rows,
+                },
+                out,
+                indent=1,
+            )
+
+
+if __name__ == "__main__":
+    main()
