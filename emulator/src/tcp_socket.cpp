@@ -87,12 +87,15 @@ Status TcpSocket::open_handle(const IpAddress& family_of) {
 
 void TcpSocket::apply_options() {
   if (handle_ == nullptr) return;
-  uv_os_fd_t fd;
+  uv_os_fd_t fd = -1;
   if (uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd) == 0) {
     const int reuse = reuse_address_ ? 1 : 0;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse));
   }
-  uv_tcp_nodelay(handle_, no_delay_ ? 1 : 0);
+  // The host connection always sends at once. Its Nagle works on loopback's 64 KiB MSS, so
+  // it would hold the camera's 800-byte segments for the peer's delayed ACK (40 ms) where
+  // lwIP, at its own MSS, sends them; the emulator does the segmenting itself.
+  uv_tcp_nodelay(handle_, 1);
 }
 
 void TcpSocket::close_handle(bool reset) {
@@ -740,11 +743,14 @@ Result<size_t> TcpSocket::send_some(std::unique_lock<std::mutex>& lock, const ui
   if (available == 0) {
     const int64_t timeout = send_timeout_ms_;
     if (timeout == 0) return Error::os(MP_EAGAIN);
-    watch_acks();
     const WaitOutcome outcome = stack_->wait(lock, Deadline::from_timeout_ms(timeout), [this] {
       if (state_ == State::connecting) return false;
       const bool open = state_ == State::connected || state_ == State::peer_closed;
-      return !open || send_room() >= kMinSendRoom;
+      if (!open || send_room() >= kMinSendRoom) return true;
+      // What holds the room may change (the link queue drains into the kernel, which then
+      // waits for ACKs), so each look starts the ACK check if the kernel is what holds it.
+      watch_acks();
+      return false;
     });
     if (outcome == WaitOutcome::interrupted) return Error::interrupted();
     if (outcome == WaitOutcome::timed_out) return Error::os(MP_ETIMEDOUT);
@@ -1064,8 +1070,8 @@ Result<OptionOutcome> TcpSocket::set_option_locked(int option, const OptionValue
       apply_options();
       return OptionOutcome::applied;
     case MP_TCP_NODELAY:
+      // Taken as lwIP takes it (a pcb flag); the host connection sends at once either way.
       no_delay_ = std::get<int64_t>(value) != 0;
-      apply_options();
       return OptionOutcome::applied;
     case MP_SO_BROADCAST:
     case MP_IP_ADD_MEMBERSHIP:
