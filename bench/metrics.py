@@ -26,16 +26,7 @@ METRICS = (
 )
 
 # Figures with no number yet, shown as such rather than with a made-up one: (label, marker, why).
-NOT_YET_MEASURED = (
-    (
-        "camera profile: throughput / shaped rate",
-        "TODO(bandwidth-shaping)",
-        (
-            "no accuracy figure yet for throughput under a shaped link (measured rate against the "
-            "configured one); the camera profiles carry no link rate of their own"
-        ),
-    ),
-)
+NOT_YET_MEASURED = ()
 
 
 def verdict(metric, emulator, native):

@@ -23,6 +23,7 @@ import subprocess
 import sys
 
 import report
+import shaping
 from core_memory import core_memory_rows
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -165,6 +166,12 @@ def main():
     extra_rows = core_memory_rows(args.core_bench)
     print()
     print(report.render(results, extra_rows))
+    print()
+    # Under a camera profile the emulator shapes throughput on purpose; the figure there is
+    # how closely the shaped rate keeps to the setting (target: within 5%).
+    print("shaped link accuracy (measured rate / configured rate, target 0.95-1.05):")
+    for label, mbit, ratio in shaping.rows("openmv-rt1062", "8Mbit", 2_000_000 if not args.quick else 1_000_000):
+        print("  %-44s %7.3f Mbit/s  %.3fx  %s" % (label, mbit, ratio, "ok" if 0.95 <= ratio <= 1.05 else "MISS"))
     print()
     print("per run (emulator and native, in run order):")
     print(report.render_runs(results))
