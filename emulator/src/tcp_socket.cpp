@@ -27,6 +27,7 @@ constexpr size_t kMinSendRoom = 16;
 constexpr size_t kCountKernelUnackedUpTo = 256 * 1024;
 // How often a sender blocked on unacknowledged data looks again.
 constexpr uint64_t kAckCheckMs = 1;
+constexpr uint64_t kClosingAckCheckMs = 20;
 // The client's SYN retransmissions after lwIP dropped one, and how many it makes.
 constexpr int kFirstSynRetryMs = 1000;
 constexpr int kSynRetries = 6;
@@ -163,7 +164,7 @@ void TcpSocket::close_locked() {
     case State::peer_closed:
       if (rx_bytes_ > 0 || rx_link_bytes_ > 0) {
         close_handle(true);
-      } else if (tx_queued_ > 0 || tx_link_bytes_ > 0) {
+      } else if (tx_queued_ > 0 || tx_link_bytes_ > 0 || unacked_in_kernel() > 0) {
         linger();
       } else {
         close_handle(false);
@@ -211,7 +212,15 @@ void TcpSocket::on_shutdown(uv_shutdown_t* request, int status) {
   (void)status;
   auto* socket = static_cast<TcpSocket*>(request->handle->data);
   delete request;
-  if (socket != nullptr) socket->close_handle(false);
+  if (socket == nullptr) return;
+  // The FIN is queued; the close is done when the peer has acknowledged everything. Until
+  // then the data is in lwIP's send buffer on the camera, and the close timer still runs.
+  socket->shutdown_done_ = true;
+  if (socket->unacked_in_kernel() > 0) {
+    socket->watch_acks();
+    return;
+  }
+  socket->close_handle(false);
 }
 
 void TcpSocket::on_close_timeout(uv_timer_t* timer) {
@@ -727,13 +736,21 @@ void TcpSocket::watch_acks() {
     ack_timer_->data = this;
   }
   if (uv_is_active(reinterpret_cast<uv_handle_t*>(ack_timer_))) return;
+  // A closing socket has no caller waiting on it: it looks less often.
+  const uint64_t every = lingering_ ? kClosingAckCheckMs : kAckCheckMs;
   uv_update_time(stack_->loop());
-  uv_timer_start(ack_timer_, on_ack_check, kAckCheckMs, kAckCheckMs);
+  uv_timer_start(ack_timer_, on_ack_check, every, every);
 }
 
 void TcpSocket::on_ack_check(uv_timer_t* timer) {
   auto* socket = static_cast<TcpSocket*>(timer->data);
-  if (socket->unacked_in_kernel() == 0) uv_timer_stop(timer);
+  if (socket->unacked_in_kernel() == 0) {
+    uv_timer_stop(timer);
+    if (socket->lingering_ && socket->shutdown_done_) {
+      socket->close_handle(false);  // everything acknowledged: the close completed
+      return;
+    }
+  }
   socket->stack_->notify_changed();
 }
 

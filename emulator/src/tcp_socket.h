@@ -149,6 +149,7 @@ class TcpSocket final : public Socket {
   uv_timer_t* close_timer_ = nullptr;  // aborts a graceful close that takes too long
   bool lingering_ = false;
   bool shutdown_sent_ = false;
+  bool shutdown_done_ = false;  // the FIN is queued; the close waits for the last ACK
 
   // The link queues (used while the link is shaped or down, and until they drain).
   Fifo<OutgoingSegment> tx_link_;

@@ -254,3 +254,51 @@ TEST(TcpErrors, WritingToAClosedPeerIsAnErrorNotSigpipe) {
 
 }  // namespace
 }  // namespace mpsock
+
+namespace mpsock {
+namespace {
+
+using namespace mpsock::test;
+
+TEST(TcpErrors, ACloseThatCannotFinishIsAbortedAfterTheCloseTimeout) {
+  // A peer that never reads, with a small receive buffer, keeps the rest of the data (and the
+  // FIN) from going out; after the close timeout the connection is aborted
+  // (_lwip_tcp_close_poll), and the pcb comes back.
+  Profile quick = default_profile();
+  quick.close_timeout_ms = 300;
+  auto stack = Stack::create(quick);
+  Fd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  const int small = 2048;
+  setsockopt(listener.get(), SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+  sockaddr_in addr = loopback(0);
+  ASSERT_EQ(::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(listener.get(), 1), 0);
+  auto client = open(stack, MP_SOCK_STREAM);
+  ASSERT_TRUE(client->connect(endpoint(local_port(listener.get()))));
+  Fd server = tcp_accept(listener.get());
+  client->set_timeout_ms(0);
+  std::vector<uint8_t> chunk(1000, 'w');
+  for (int i = 0; i < 20000; ++i) {
+    if (!client->send(chunk.data(), chunk.size())) break;
+  }
+  EXPECT_EQ(stack->pcbs_in_use(PcbKind::tcp), 1);
+  const auto closed_at = Clock::now();
+  client->close();
+  EXPECT_EQ(stack->pcbs_in_use(PcbKind::tcp), 1);  // held while the close tries to finish
+  while (stack->pcbs_in_use(PcbKind::tcp) != 0 && Clock::now() - closed_at < std::chrono::seconds(5)) {
+    ASSERT_TRUE(stack->sleep_ms(20));
+  }
+  EXPECT_EQ(stack->pcbs_in_use(PcbKind::tcp), 0);
+  EXPECT_GE(Clock::now() - closed_at, std::chrono::milliseconds(280));
+  // The peer finds the connection reset once it reads what got through.
+  std::vector<char> drain(1 << 16);
+  ssize_t n = 0;
+  do {
+    n = ::recv(server.get(), drain.data(), drain.size(), 0);
+  } while (n > 0);
+  EXPECT_EQ(n, -1);
+  EXPECT_EQ(errno, ECONNRESET);
+}
+
+}  // namespace
+}  // namespace mpsock
