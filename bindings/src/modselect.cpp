@@ -11,6 +11,7 @@
 #include "mpsock/poller.h"
 #include "py_errors.h"
 #include "runtime.h"
+#include "without_gil.h"
 
 namespace mpsock::py {
 
@@ -23,8 +24,7 @@ struct PyPoll {
 
   PyPoll() : poller(std::make_unique<Poller>(current_stack())) {}
   ~PyPoll() {
-    pyb::gil_scoped_release release;
-    poller.reset();
+    if (!_Py_IsFinalizing()) without_gil_do([&] { poller.reset(); });
   }
 
   static Poller::Key key_of(pyb::handle object) { return reinterpret_cast<Poller::Key>(object.ptr()); }
@@ -70,10 +70,7 @@ int64_t timeout_ms_of(pyb::handle timeout) {
 }
 
 std::vector<Poller::Ready> run_poll(PyPoll& poll, int64_t timeout_ms, bool one_shot) {
-  Result<std::vector<Poller::Ready>> ready = [&] {
-    pyb::gil_scoped_release release;
-    return poll.poller->poll(timeout_ms, one_shot);
-  }();
+  Result<std::vector<Poller::Ready>> ready = without_gil([&] { return poll.poller->poll(timeout_ms, one_shot); });
   return check(std::move(ready));
 }
 
@@ -84,10 +81,7 @@ void poll_register(PyPoll& poll, pyb::handle object, pyb::args mask) {
 
 void poll_unregister(PyPoll& poll, pyb::handle object) {
   const Poller::Key key = PyPoll::key_of(object);
-  {
-    pyb::gil_scoped_release release;
-    poll.poller->remove(key);
-  }
+  without_gil_do([&] { poll.poller->remove(key); });
   for (auto it = poll.objects.begin(); it != poll.objects.end(); ++it) {
     if (it->ptr() == object.ptr()) {
       poll.objects.erase(it);
@@ -151,15 +145,7 @@ pyb::tuple select_select(pyb::args args) {
     PyErr_Format(PyExc_TypeError, "function expected 3 or 4 arguments, got %zu", args.size());
     throw pyb::error_already_set();
   }
-  int64_t timeout_ms = -1;
-  if (args.size() == 4 && !args[3].is_none()) {
-    const double seconds = pyb::cast<double>(args[3]);
-    if (!std::isfinite(seconds) || seconds < 0) {
-      PyErr_SetString(PyExc_ValueError, "timeout must be non-negative");
-      throw pyb::error_already_set();
-    }
-    timeout_ms = static_cast<int64_t>(seconds * 1000.0);
-  }
+  const int64_t timeout_ms = args.size() == 4 ? seconds_to_ms(args[3]) : -1;
   PyPoll poll;
   const int masks[3] = {MP_POLLIN, MP_POLLOUT, MP_POLLERR | MP_POLLHUP};
   std::vector<std::pair<pyb::object, int>> wanted;

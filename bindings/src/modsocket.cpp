@@ -12,12 +12,12 @@
 #include "mpsock/resolver.h"
 #include "mpsock/stack.h"
 #include "py_errors.h"
+#include "without_gil.h"
 
 namespace mpsock::py {
 
 namespace {
 
-using pyb::gil_scoped_release;
 
 // Payloads are read into Python bytes in pieces of at most this much.
 constexpr size_t kReadPiece = 1 << 20;
@@ -94,10 +94,7 @@ pyb::bytes receive_bytes(size_t capacity, Fill fill) {
   if (raw == nullptr) throw pyb::error_already_set();
   pyb::object bytes = pyb::reinterpret_steal<pyb::object>(raw);
   auto* data = reinterpret_cast<uint8_t*>(PyBytes_AS_STRING(raw));
-  Result<size_t> got = [&] {
-    gil_scoped_release release;
-    return fill(data, capacity);
-  }();
+  Result<size_t> got = without_gil([&] { return fill(data, capacity); });
   if (!got) raise(got.error());
   if (*got != capacity) {
     PyObject* shrunk = bytes.release().ptr();
@@ -133,19 +130,9 @@ bool is_desktop(pyb::handle self) { return pyb::isinstance<PyDesktopSocket>(self
 
 void socket_close(pyb::handle self) {
   PySocket& s = self_of(self);
-  {
-    gil_scoped_release release;
-    s.socket->close();
-  }
+  without_gil_do([&] { s.socket->close(); });
   unregister_callback(s.callback);
   s.callback.reset();
-}
-
-// Runs `call` without the GIL; its Result is checked once the GIL is back.
-template <class Call>
-auto without_gil(Call call) {
-  gil_scoped_release release;
-  return call();
 }
 
 void socket_bind(pyb::handle self, pyb::handle address) {
@@ -228,26 +215,9 @@ pyb::tuple socket_recvfrom(pyb::handle self, pyb::handle size, pyb::args flags) 
   return pyb::make_tuple(data, format_endpoint(from));
 }
 
-// lwip_socket_settimeout: seconds in, milliseconds stored (truncated).
-void socket_settimeout(pyb::handle self, pyb::handle value) {
-  Socket& s = core(self);
-  if (value.is_none()) {
-    s.set_timeout_ms(-1);
-    return;
-  }
-  if (!PyLong_Check(value.ptr()) && !PyFloat_Check(value.ptr())) {
-    PyErr_Format(PyExc_TypeError, "can't convert %s to float", Py_TYPE(value.ptr())->tp_name);
-    throw pyb::error_already_set();
-  }
-  const double seconds = PyFloat_AsDouble(value.ptr());
-  if (seconds == -1.0 && PyErr_Occurred()) throw pyb::error_already_set();
-  if (!std::isfinite(seconds) || seconds < 0) {
-    // The camera stores a negative timeout as a huge unsigned number; refuse it instead.
-    PyErr_SetString(PyExc_ValueError, "timeout must be None or a non-negative number");
-    throw pyb::error_already_set();
-  }
-  s.set_timeout_ms(static_cast<int64_t>(seconds * 1000.0));
-}
+// lwip_socket_settimeout: seconds in, milliseconds stored (truncated). The camera stores a
+// negative timeout as a huge unsigned number; the emulator refuses it instead.
+void socket_settimeout(pyb::handle self, pyb::handle value) { core(self).set_timeout_ms(seconds_to_ms(value)); }
 
 void socket_setblocking(pyb::handle self, pyb::handle flag) {
   const int truth = PyObject_IsTrue(flag.ptr());
@@ -286,18 +256,19 @@ void socket_setsockopt(pyb::handle self, pyb::handle level_in, pyb::handle optio
       py_socket.callback = register_callback(self.ptr(), pyb::reinterpret_borrow<pyb::object>(value));
       hook = callback_hook(py_socket.callback);
     }
-    gil_scoped_release release;
-    py_socket.socket->set_event_hook(std::move(hook));
+    without_gil_do([&] { py_socket.socket->set_event_hook(std::move(hook)); });
     return;
   }
   OptionValue converted = int64_t{0};
-  if (PyLong_Check(value.ptr())) {
+  if (!is_known_option(option)) {
+    // modlwip's default case never looks at the value: only the warning is printed.
+  } else if (PyLong_Check(value.ptr())) {
     converted = to_int(value);
   } else if (has_buffer(value)) {
     Buffer buffer;
     get_read_buffer(value, &buffer);
     converted = std::vector<uint8_t>(buffer.data, buffer.data + buffer.size);
-  } else if (is_known_option(option)) {
+  } else {
     PyErr_Format(PyExc_TypeError, "can't convert %s to int", Py_TYPE(value.ptr())->tp_name);
     throw pyb::error_already_set();
   }
@@ -486,9 +457,8 @@ PySocket::~PySocket() {
   // Dropping the last reference closes the socket (the camera's garbage collector does the
   // same); it may wait for the stack, so not with the GIL.
   std::shared_ptr<Socket> last = std::move(socket);
-  if (last && PyGILState_Check()) {
-    gil_scoped_release release;
-    last.reset();
+  if (last && PyGILState_Check() && !_Py_IsFinalizing()) {
+    without_gil_do([&] { last.reset(); });
   }
 }
 

@@ -12,6 +12,7 @@
 #include "mpsock/stack.h"
 #include "py_errors.h"
 #include "runtime.h"
+#include "without_gil.h"
 
 namespace pyb = pybind11;
 using namespace mpsock;
@@ -95,11 +96,7 @@ PYBIND11_MODULE(_mpsock, m) {
   m.def("install_interrupts", &install_interrupts, pyb::arg("wakeup_fd"), pyb::arg("main_thread_ident"));
   m.def("sleep_ms", [](int64_t ms) {
     auto stack = current_stack();
-    Status slept = [&] {
-      pyb::gil_scoped_release release;
-      return stack->sleep_ms(ms);
-    }();
-    check(slept);
+    check(without_gil([&] { return stack->sleep_ms(ms); }));
   }, "Sleeps while the emulated network keeps running.");
   m.def("pcbs_in_use", [] {
     auto stack = current_stack();
@@ -149,7 +146,6 @@ PYBIND11_MODULE(_mpsock, m) {
   m.def("trace_stop", [] { current_stack()->trace().close(); });
   m.def("shutdown", [] {
     auto stack = current_stack();
-    pyb::gil_scoped_release release;
-    stack->shutdown();
+    without_gil_do([&] { stack->shutdown(); });
   }, "Closes every socket and lets graceful closes finish (at exit).");
 }

@@ -7,6 +7,8 @@
 #include <mutex>
 #include <vector>
 
+#include "without_gil.h"
+
 namespace mpsock::py {
 
 namespace {
@@ -139,10 +141,7 @@ void reset_stack(const Profile& profile) {
     the_stack = Stack::create(profile);
     if (interrupts != nullptr) the_stack->set_interrupt_source(interrupts);
   }
-  if (old) {
-    pyb::gil_scoped_release release;
-    old.reset();  // may wait for graceful closes to finish
-  }
+  if (old) without_gil_do([&] { old.reset(); });  // may wait for graceful closes to finish
 }
 
 void install_interrupts(int wakeup_fd, unsigned long main_thread_ident) {
