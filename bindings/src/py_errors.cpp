@@ -1,5 +1,8 @@
 #include "py_errors.h"
 
+#include <cmath>
+#include <cstdint>
+
 namespace mpsock::py {
 
 void raise(const Error& error) {
@@ -47,11 +50,31 @@ int64_t to_int(pyb::handle value) {
   }
   int overflow = 0;
   const long long v = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);
-  if (overflow != 0) {
+  if (overflow != 0 || v < INT32_MIN || v > INT32_MAX) {
     PyErr_SetString(PyExc_OverflowError, "overflow converting long int to machine word");
     throw pyb::error_already_set();
   }
   return v;
+}
+
+int64_t seconds_to_ms(pyb::handle value) {
+  if (value.is_none()) return -1;
+  if (!PyLong_Check(value.ptr()) && !PyFloat_Check(value.ptr())) {
+    PyErr_Format(PyExc_TypeError, "can't convert %s to float", Py_TYPE(value.ptr())->tp_name);
+    throw pyb::error_already_set();
+  }
+  const double seconds = PyFloat_AsDouble(value.ptr());
+  if (seconds == -1.0 && PyErr_Occurred()) throw pyb::error_already_set();  // an int too big for a double
+  if (std::isnan(seconds) || seconds < 0) {
+    PyErr_SetString(PyExc_ValueError, "timeout must be None or a non-negative number");
+    throw pyb::error_already_set();
+  }
+  const double ms = seconds * 1000.0;
+  if (!std::isfinite(ms) || ms >= 9.0e15) {  // well inside int64 and a double's exact integers
+    PyErr_SetString(PyExc_OverflowError, "timeout too large");
+    throw pyb::error_already_set();
+  }
+  return static_cast<int64_t>(ms);
 }
 
 Buffer::~Buffer() {

@@ -28,8 +28,14 @@ inline void check(const Status& status) {
   if (!status) raise(status.error());
 }
 
-// mp_obj_get_int: ints and bools, nothing else.
+// mp_obj_get_int: ints and bools, nothing else, within the camera's 32-bit machine word
+// (OverflowError beyond it, as on the camera).
 int64_t to_int(pyb::handle value);
+
+// A timeout in seconds (int or float) as milliseconds, truncated as modlwip stores it; None
+// is -1 (forever). TypeError for other types, ValueError when negative or not a number,
+// OverflowError when the milliseconds do not fit.
+int64_t seconds_to_ms(pyb::handle value);
 
 // mp_get_buffer_raise: bytes-like objects; str too, as MicroPython's str has the buffer
 // protocol (a script may send("text") on the camera).

@@ -1,5 +1,6 @@
 #include "mpsock/poller.h"
 
+#include <fcntl.h>
 #include <poll.h>
 
 #include <algorithm>
@@ -61,7 +62,13 @@ void Poller::watch_fd(Entry& entry) {
   if (entry.events & MP_POLLOUT) watched |= UV_WRITABLE;
   if (entry.watcher == nullptr) {
     auto* watcher = new uv_poll_t;
-    if (uv_poll_init(stack_->loop(), watcher, entry.fd) != 0) {
+    // uv_poll_init makes the descriptor non-blocking, and the flag belongs to the open file
+    // (shared with the terminal, say): a script's later sys.stdin.readline() would find
+    // nothing instead of waiting. Watching does not need it, so put the flags back.
+    const int flags = fcntl(entry.fd, F_GETFL);
+    const int r = uv_poll_init(stack_->loop(), watcher, entry.fd);
+    if (flags != -1) fcntl(entry.fd, F_SETFL, flags);
+    if (r != 0) {
       delete watcher;
       return;
     }

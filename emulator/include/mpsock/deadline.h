@@ -13,7 +13,11 @@ class Deadline {
  public:
   static Deadline never() { return Deadline(true, Clock::time_point{}); }
   static Deadline now() { return Deadline(false, Clock::now()); }
+  // Past a century a timeout is forever (and the clock's nanoseconds stay in range).
+  static constexpr int64_t kForeverMs = int64_t{100} * 365 * 24 * 3600 * 1000;
+
   static Deadline after_ms(int64_t ms) {
+    if (ms >= kForeverMs) return never();
     return Deadline(false, Clock::now() + std::chrono::milliseconds(ms));
   }
   // A socket timeout in milliseconds: negative waits forever, 0 does not wait.
