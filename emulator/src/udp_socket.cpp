@@ -119,8 +119,13 @@ Status UdpSocket::do_bind(const Endpoint& local) {
   if (!opened) return opened;
   uv_os_fd_t fd;
   uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd);
-  // Unlike a TCP server, a UDP socket keeps the host's wildcard: broadcast and multicast only
-  // reach sockets bound to it.
+  // Unlike a TCP server, a UDP socket keeps the host's wildcard address: broadcast and
+  // multicast only reach sockets bound to it. Unless exposed, it is tied to the loopback
+  // device, so nothing from another interface reaches it (where the kernel allows that).
+  if (local.ip.is_any() && !stack_->expose_wildcard()) {
+    static const char kLoopback[] = "lo";
+    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, kLoopback, sizeof(kLoopback));
+  }
   HostAddress host = to_host_address(local.ip, local.port);
   int r = ::bind(fd, host.get(), host.length);
   if (r != 0 && errno == EADDRNOTAVAIL) {
