@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "mpsock/mpsock.h"
+#include "peer.h"
 
 namespace mpsock::bench {
 
@@ -24,38 +25,10 @@ namespace mpsock::bench {
   std::abort();
 }
 
-// An owned kernel descriptor.
-class KernelFd {
- public:
-  KernelFd() = default;
-  explicit KernelFd(int fd) : fd_(fd) {}
-  ~KernelFd() { reset(); }
-  KernelFd(KernelFd&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
-  KernelFd& operator=(KernelFd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      fd_ = other.fd_;
-      other.fd_ = -1;
-    }
-    return *this;
-  }
-  int get() const { return fd_; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
+// An owned kernel descriptor, and loopback addresses: the test suite's (emulator/tests/peer.h).
+using KernelFd = test::Fd;
 
- private:
-  int fd_ = -1;
-};
-
-inline sockaddr_in loopback_address(uint16_t port) {
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return address;
-}
+inline sockaddr_in loopback_address(uint16_t port) { return test::loopback(port); }
 
 inline uint16_t port_of(int fd) {
   sockaddr_in address{};
