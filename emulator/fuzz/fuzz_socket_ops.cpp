@@ -1,0 +1,399 @@
+// Random sequences of socket calls on a few TCP and UDP sockets of one stack, talking to each
+// other over loopback: connects to listeners, closed ports and UDP ports, sends and receives of
+// every kind, closes mid-operation (from another thread while a call is blocked), calls after
+// close, dropped references. Timeouts stay at a few milliseconds, so nothing blocks.
+//
+// Checked: every error is one the spec lists; no call returns more than asked; TCP data arrives
+// in order and intact (each stream carries a known byte pattern); UDP datagrams arrive intact
+// or cut; after the stack shuts down no pcb is counted and no descriptor is left open.
+#include <fuzzer/FuzzedDataProvider.h>
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fuzz_support.h"
+
+using namespace mpsock;
+using namespace mpsock::fuzz;
+
+namespace {
+
+constexpr size_t kSlots = 4;
+// Below the 65535-byte UDP cut, so every datagram starts the pattern afresh.
+constexpr size_t kMaxPayload = 60000;
+constexpr int64_t kMaxTimeoutMs = 5;
+
+uint8_t payload[kMaxPayload];
+uint8_t received[kMaxPayload];
+
+// MPSOCK_FUZZ_TRACE=1 prints each call and its outcome, to read a saved crash input.
+const bool tracing = std::getenv("MPSOCK_FUZZ_TRACE") != nullptr;
+#define TRACE(...)                                  \
+  do {                                              \
+    if (tracing) std::fprintf(stderr, __VA_ARGS__); \
+  } while (0)
+
+// The byte at `offset` of every TCP stream and every datagram.
+uint8_t pattern_byte(uint64_t offset) {
+  return static_cast<uint8_t>(offset * 131 + 7);
+}
+
+void fill_pattern(uint64_t offset, size_t len) {
+  for (size_t i = 0; i < len; ++i) payload[i] = pattern_byte(offset + i);
+}
+
+struct Slot {
+  std::shared_ptr<Socket> socket;
+  uint64_t sent = 0;      // stream offset of the next byte sent (TCP)
+  uint64_t received = 0;  // stream offset of the next byte received (TCP)
+};
+
+class Session {
+ public:
+  Session(FuzzedDataProvider& in, const Profile& profile)
+      : in_(in), stack_(Stack::create(fast_closing(profile))) {}
+
+  void run() {
+    while (in_.remaining_bytes() > 0) step();
+  }
+
+  void finish() {
+    for (auto& thread : closers_) thread.join();
+    closers_.clear();
+    for (Slot& slot : slots_) slot.socket.reset();
+    stack_->shutdown();
+    FUZZ_CHECK(stack_->pcbs_in_use(PcbKind::tcp) == 0 &&
+                   stack_->pcbs_in_use(PcbKind::tcp_listen) == 0 &&
+                   stack_->pcbs_in_use(PcbKind::udp) == 0,
+               "a pcb is still counted after shutdown (tcp %d, listen %d, udp %d)",
+               stack_->pcbs_in_use(PcbKind::tcp), stack_->pcbs_in_use(PcbKind::tcp_listen),
+               stack_->pcbs_in_use(PcbKind::udp));
+  }
+
+ private:
+  Slot& pick_slot() { return slots_[in_.ConsumeIntegralInRange<size_t>(0, kSlots - 1)]; }
+  size_t index_of(const Slot& slot) const { return static_cast<size_t>(&slot - slots_.data()); }
+
+  // The outcome of a call, traced; errors checked against the spec's list.
+  template <class R>
+  bool outcome(const R& result, const Slot& slot, const char* call) {
+    if (result.ok()) {
+      TRACE("  slot %zu %s: ok\n", index_of(slot), call);
+    } else {
+      TRACE("  slot %zu %s: error kind %d code %d\n", index_of(slot), call,
+            static_cast<int>(result.error().kind), result.error().code);
+    }
+    return succeeded(result, call);
+  }
+
+  int64_t pick_timeout() {
+    return in_.ConsumeBool() ? 0 : in_.ConsumeIntegralInRange<int64_t>(1, kMaxTimeoutMs);
+  }
+
+  size_t pick_length() {
+    switch (in_.ConsumeIntegralInRange<int>(0, 3)) {
+      case 0:
+        return 0;
+      case 1:
+        return in_.ConsumeIntegralInRange<size_t>(1, 64);
+      case 2:
+        return in_.ConsumeIntegralInRange<size_t>(1, 2048);
+      default:
+        return in_.ConsumeIntegralInRange<size_t>(1, kMaxPayload);
+    }
+  }
+
+  // Somewhere to bind or connect to: another slot's port, a port nothing listens on, a few
+  // fixed ones, loopback or the wildcard.
+  Endpoint pick_endpoint(int family) {
+    IpAddress ip = in_.ConsumeBool() ? IpAddress::loopback(family) : IpAddress::any(family);
+    uint16_t port = 0;
+    switch (in_.ConsumeIntegralInRange<int>(0, 3)) {
+      case 0:
+        break;
+      case 1: {
+        Slot& other = pick_slot();
+        if (other.socket) {
+          Result<Endpoint> local = other.socket->local_endpoint();
+          if (local.ok()) port = local->port;
+        }
+        break;
+      }
+      case 2:
+        port = closed_port_;
+        break;
+      default:
+        port = in_.ConsumeBool() ? 1 : 9;
+        break;
+    }
+    return Endpoint{ip, port};
+  }
+
+  void open(Slot& slot) {
+    const int type = in_.ConsumeBool() ? MP_SOCK_DGRAM : MP_SOCK_STREAM;
+    const int family = stack_->profile().ipv6 && in_.ConsumeBool() ? MP_AF_INET6 : MP_AF_INET;
+    Result<std::shared_ptr<Socket>> opened = stack_->open_socket(family, type, 0);
+    slot = Slot();
+    if (!outcome(opened, slot, "socket")) {
+      FUZZ_CHECK(opened.error().is_os(MP_ENOMEM), "socket() failed with other than ENOMEM");
+      return;
+    }
+    slot.socket = *opened;
+    slot.socket->set_timeout_ms(pick_timeout());
+  }
+
+  // What one call received: the next bytes of the stream, or one datagram (whole or cut).
+  void check_received(Slot& slot, const uint8_t* data, size_t n, bool consumed) {
+    if (slot.socket->type() == MP_SOCK_DGRAM) {
+      for (size_t i = 0; i < n; ++i)
+        FUZZ_CHECK(data[i] == pattern_byte(i), "datagram byte %zu corrupt", i);
+      return;
+    }
+    if (in_sync_) {
+      for (size_t i = 0; i < n; ++i) {
+        FUZZ_CHECK(data[i] == pattern_byte(slot.received + i),
+                   "stream byte %llu corrupt or out of order",
+                   static_cast<unsigned long long>(slot.received + i));
+      }
+    }
+    if (consumed) slot.received += n;
+  }
+
+  void send_kind(Slot& slot, int kind) {
+    const size_t len = pick_length();
+    const bool tcp = slot.socket->type() == MP_SOCK_STREAM;
+    TRACE("  send kind %d, %zu bytes from offset %llu\n", kind, len,
+          static_cast<unsigned long long>(slot.sent));
+    fill_pattern(tcp ? slot.sent : 0, len);
+    switch (kind) {
+      case 0: {
+        Result<size_t> sent = slot.socket->send(payload, len);
+        if (outcome(sent, slot, "send")) {
+          FUZZ_CHECK(*sent <= len, "send returned %zu of %zu", *sent, len);
+          if (tcp) slot.sent += *sent;
+        }
+        break;
+      }
+      case 1: {
+        Status sent = slot.socket->sendall(payload, len);
+        if (outcome(sent, slot, "sendall")) {
+          if (tcp) slot.sent += len;
+        } else if (tcp) {
+          in_sync_ = false;  // how much went out before the error is not reported
+        }
+        break;
+      }
+      case 2: {
+        Result<size_t> sent =
+            slot.socket->sendto(payload, len, pick_endpoint(slot.socket->family()));
+        if (outcome(sent, slot, "sendto")) {
+          FUZZ_CHECK(*sent <= len, "sendto returned %zu of %zu", *sent, len);
+          if (tcp) slot.sent += *sent;
+        }
+        break;
+      }
+      default: {
+        Result<std::optional<size_t>> written = slot.socket->write(payload, len);
+        if (outcome(written, slot, "write")) {
+          const size_t n = written->value_or(0);
+          FUZZ_CHECK(n <= len, "write returned %zu of %zu", n, len);
+          if (tcp) slot.sent += n;
+        } else if (tcp) {
+          in_sync_ = false;  // mp_stream_rw drops the count written before an error
+        }
+        break;
+      }
+    }
+  }
+
+  void receive_kind(Slot& slot, int kind) {
+    const size_t len = pick_length();
+    TRACE("  receive kind %d, up to %zu bytes at offset %llu\n", kind, len,
+          static_cast<unsigned long long>(slot.received));
+    switch (kind) {
+      case 0:
+      case 1: {
+        const int flags = in_.ConsumeIntegralInRange<int>(0, 3);  // MSG_PEEK, MSG_DONTWAIT
+        Endpoint from;
+        Result<size_t> got = kind == 0 ? slot.socket->recv(received, len, flags)
+                                       : slot.socket->recvfrom(received, len, flags, &from);
+        if (outcome(got, slot, kind == 0 ? "recv" : "recvfrom")) {
+          FUZZ_CHECK(*got <= len, "recv returned %zu of %zu", *got, len);
+          if (slot.socket->type() == MP_SOCK_STREAM) {
+            FUZZ_CHECK(*got <= slot.socket->limits().tcp_mss,
+                       "recv returned more than one segment");
+          }
+          check_received(slot, received, *got, (flags & MP_MSG_PEEK) == 0);
+        }
+        break;
+      }
+      case 2: {
+        Result<std::optional<size_t>> got = slot.socket->read(received, len);
+        if (outcome(got, slot, "read")) {
+          FUZZ_CHECK(got->value_or(0) <= len, "read returned more than asked");
+          // On UDP, read() strings datagrams together: only a stream has one pattern.
+          if (slot.socket->type() == MP_SOCK_STREAM)
+            check_received(slot, received, got->value_or(0), true);
+        } else {
+          in_sync_ = false;  // bytes read before the error are lost, as in mp_stream_rw
+        }
+        break;
+      }
+      default: {
+        const int64_t max = in_.ConsumeBool() ? -1 : static_cast<int64_t>(len);
+        Result<std::optional<std::string>> line = slot.socket->readline(max);
+        if (outcome(line, slot, "readline") && line->has_value()) {
+          const std::string& text = **line;
+          FUZZ_CHECK(max < 0 || text.size() <= static_cast<size_t>(max), "readline past its limit");
+          if (slot.socket->type() == MP_SOCK_STREAM) {
+            check_received(slot, reinterpret_cast<const uint8_t*>(text.data()), text.size(), true);
+          }
+        } else if (!line.ok()) {
+          in_sync_ = false;
+        }
+        break;
+      }
+    }
+  }
+
+  // Another thread closes the socket while this one is (or is about to be) blocked on it.
+  void close_while_blocked(Slot& slot) {
+    std::shared_ptr<Socket> socket = slot.socket;
+    const auto delay = std::chrono::microseconds(in_.ConsumeIntegralInRange<int>(0, 3000));
+    closers_.emplace_back([socket, delay] {
+      std::this_thread::sleep_for(delay);
+      socket->close();
+    });
+    socket->set_timeout_ms(kMaxTimeoutMs);
+    if (in_.ConsumeBool()) {
+      receive_kind(slot, in_.ConsumeIntegralInRange<int>(0, 3));
+    } else if (socket->type() == MP_SOCK_STREAM && in_.ConsumeBool()) {
+      (void)outcome(socket->accept(), slot, "accept");
+    } else {
+      send_kind(slot, in_.ConsumeIntegralInRange<int>(0, 3));
+    }
+  }
+
+  void set_an_option(Slot& slot) {
+    static constexpr int kOptions[] = {MP_SO_REUSEADDR, MP_SO_BROADCAST, MP_TCP_NODELAY,
+                                       MP_SO_RCVTIMEO, MP_SO_SNDTIMEO};
+    const int option = in_.PickValueInArray(kOptions);
+    // A timeout option of 0 would mean "block forever": keep it short.
+    const int64_t value = (option == MP_SO_RCVTIMEO || option == MP_SO_SNDTIMEO)
+                              ? in_.ConsumeIntegralInRange<int64_t>(1, kMaxTimeoutMs)
+                              : in_.ConsumeIntegral<int64_t>();
+    (void)outcome(slot.socket->set_option(MP_SOL_SOCKET, option, value), slot, "setsockopt");
+  }
+
+  void step() {
+    Slot& slot = pick_slot();
+    const int op = in_.ConsumeIntegralInRange<int>(0, 17);
+    TRACE("slot %zu op %d%s\n", index_of(slot), op, slot.socket ? "" : " (empty: opens)");
+    if (op == 0 || !slot.socket) {
+      open(slot);
+      return;
+    }
+    Socket& socket = *slot.socket;
+    switch (op) {
+      case 1:
+        (void)outcome(socket.bind(pick_endpoint(socket.family())), slot, "bind");
+        break;
+      case 2:
+        (void)outcome(socket.listen(in_.ConsumeIntegralInRange<int>(-1, 4)), slot, "listen");
+        break;
+      case 3: {
+        Result<Accepted> accepted = socket.accept();
+        if (outcome(accepted, slot, "accept")) {
+          FUZZ_CHECK(accepted->socket != nullptr, "accept returned no socket");
+          Slot& target = pick_slot();
+          target = Slot();
+          target.socket = accepted->socket;
+          target.socket->set_timeout_ms(pick_timeout());
+        }
+        break;
+      }
+      case 4:
+        (void)outcome(socket.connect(pick_endpoint(socket.family())), slot, "connect");
+        break;
+      case 5:
+        send_kind(slot, in_.ConsumeIntegralInRange<int>(0, 3));
+        break;
+      case 6:
+        receive_kind(slot, in_.ConsumeIntegralInRange<int>(0, 3));
+        break;
+      case 7:
+        socket.set_timeout_ms(pick_timeout());
+        break;
+      case 8:
+        set_an_option(slot);
+        break;
+      case 9:
+        socket.close();
+        break;
+      case 10:
+        slot = Slot();  // the script drops its last reference
+        break;
+      case 11:
+        close_while_blocked(slot);
+        break;
+      case 12: {
+        const int requested = in_.ConsumeIntegralInRange<int>(0, 0x3f);
+        const int events = socket.poll(requested);
+        FUZZ_CHECK((events & ~(requested | MP_POLLERR | MP_POLLHUP | MP_POLLNVAL)) == 0,
+                   "poll(0x%x) reported 0x%x", requested, events);
+        break;
+      }
+      case 13:
+        (void)succeeded(stack_->sleep_ms(in_.ConsumeIntegralInRange<int64_t>(0, 2)), "sleep_ms");
+        break;
+      case 14: {
+        // Remember a port with nothing behind it, for connects that must fail.
+        Result<Endpoint> local = socket.local_endpoint();
+        if (local.ok() && local->port != 0) closed_port_ = local->port;
+        (void)socket.repr();
+        (void)socket.peer_endpoint();
+        break;
+      }
+      default:
+        receive_kind(slot, in_.ConsumeIntegralInRange<int>(0, 3));
+        break;
+    }
+  }
+
+  FuzzedDataProvider& in_;
+  std::shared_ptr<Stack> stack_;
+  std::array<Slot, kSlots> slots_;
+  std::vector<std::thread> closers_;
+  uint16_t closed_port_ = 9;
+  bool in_sync_ = true;  // whether every stream's offsets are still known
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  // The calling thread's wake-up descriptor lives as long as the thread: open it first.
+  auto stack = Stack::create(fast_closing(default_profile()));
+  (void)stack->sleep_ms(0);
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  FuzzedDataProvider in(data, size);
+  // Counted per input: between inputs libFuzzer itself may open some (its symbolizer).
+  const int descriptors = open_descriptors();
+  {
+    const Profile& profile = in.ConsumeBool() ? *find_profile("desktop") : default_profile();
+    Session session(in, profile);
+    session.run();
+    session.finish();
+  }
+  check_descriptors(descriptors);
+  return 0;
+}
