@@ -1,0 +1,101 @@
+"""A script ends while its sockets are open and its threads are blocked in them: the process
+exits, with the script's status, promptly, and without a crash."""
+
+import subprocess
+import time
+
+import pytest
+from native_peers import free_port
+
+EXIT_WITHIN = 5.0
+
+SETUP = """
+import select, socket, sys, threading, _thread, time
+port = int(sys.argv[1])
+server = socket.socket()
+server.bind(('127.0.0.1', port))
+server.listen(2)
+client = socket.socket()
+client.connect(('127.0.0.1', port))
+accepted, _ = server.accept()
+client.send(b'unread')
+udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+udp.bind(('127.0.0.1', port))
+def in_thread(call, daemon=True):
+    threading.Thread(target=call, daemon=daemon).start()
+    time.sleep(0.2)  # blocked by now
+"""
+
+# Daemon threads whose blocked call ended during the interpreter's finalization once took the
+# GIL back in a noexcept destructor; CPython's pthread_exit unwound through it: SIGABRT at exit.
+
+ENDINGS = {
+    "sockets open, no threads": ("", 0),
+    "daemon thread blocked in poll": (
+        "p = select.poll()\np.register(udp, select.POLLIN)\nin_thread(p.poll)\n",
+        0,
+    ),
+    "daemon thread blocked in accept": ("in_thread(server.accept)\n", 0),
+    "daemon thread blocked in recv": ("in_thread(lambda: client.recv(100))\n", 0),
+    "_thread thread blocked in udp recv": ("_thread.start_new_thread(udp.recv, (10,))\ntime.sleep(0.2)\n", 0),
+    "sys.exit(3) with a thread blocked in recv": ("in_thread(lambda: client.recv(10))\nsys.exit(3)\n", 3),
+    "non-daemon thread blocked in recv": ("in_thread(lambda: client.recv(10), daemon=False)\n", 0),
+}
+
+XFAIL = {
+    "non-daemon thread blocked in recv": (
+        "CPython waits for non-daemon threads before atexit runs, and nothing ends the blocked "
+        "call: the process never exits (the stack's shutdown could run from "
+        "threading._register_atexit so blocked calls end with EBADF)"
+    ),
+}
+
+
+def cases():
+    for name in ENDINGS:
+        marks = [pytest.mark.xfail(strict=True, reason=XFAIL[name])] if name in XFAIL else []
+        yield pytest.param(name, id=name, marks=marks)
+
+
+def run_to_exit(command, path, times=4):
+    """Runs the script `times` times at once (the crash is a race); for each run, the seconds
+    it took, its status and its stderr."""
+    started = time.monotonic()
+    processes = [
+        subprocess.Popen(
+            command + [path, str(free_port())], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(times)
+    ]
+    runs = []
+    try:
+        for process in processes:
+            remaining = max(0.1, EXIT_WITHIN - (time.monotonic() - started))
+            try:
+                _, stderr = process.communicate(timeout=remaining)
+            except subprocess.TimeoutExpired:
+                raise AssertionError("the process did not exit within %.0f s" % EXIT_WITHIN)
+            runs.append((time.monotonic() - started, process.returncode, stderr))
+    finally:
+        for process in processes:
+            process.kill()
+            process.communicate()
+    return runs
+
+
+def assert_clean_exits(runs, status):
+    for took, returncode, stderr in runs:
+        assert "terminate called" not in stderr and "Fatal Python error" not in stderr, stderr
+        assert returncode == status, stderr
+        assert took < EXIT_WITHIN
+
+
+@pytest.mark.parametrize("name", cases())
+def test_script_ends_with_threads_blocked_and_the_process_exits(script, name):
+    body, status = ENDINGS[name]
+    assert_clean_exits(run_to_exit(["mpsock", "run"], script(SETUP + body)), status)
+
+
+def test_mpsock_micropython_exits_with_a_thread_blocked(script):
+    body, status = ENDINGS["daemon thread blocked in accept"]
+    assert_clean_exits(run_to_exit(["mpsock-micropython"], script(SETUP + body)), status)
