@@ -2,6 +2,7 @@
 // mpsock package uses to run scripts (profile, host table, signals, shutdown).
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <pythread.h>
 
 #include "modselect.h"
 #include "modsocket.h"
@@ -61,6 +62,7 @@ IpAddress address_named(const std::string& text) {
 
 PYBIND11_MODULE(_mpsock, m) {
   m.doc() = "mpsock's emulator core: the camera firmware's socket and select modules";
+  main_thread_ident = PyThread_get_thread_ident();  // modules are imported on the main thread
 
   pyb::module_ lwip = m.def_submodule("lwip", "the firmware's socket module");
   define_socket_module(lwip, false);
@@ -146,6 +148,9 @@ PYBIND11_MODULE(_mpsock, m) {
   m.def("trace_stop", [] { current_stack()->trace().close(); });
   m.def("shutdown", [] {
     auto stack = current_stack();
+    // Threads this wakes (blocked on sockets it closes) park rather than race finalization.
+    main_thread_ident = PyThread_get_thread_ident();
+    exit_shutdown_started = true;
     without_gil_do([&] { stack->shutdown(); });
   }, "Closes every socket and lets graceful closes finish (at exit).");
 }

@@ -8,16 +8,26 @@
 #pragma once
 
 #include <Python.h>
+#include <pythread.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <utility>
 
 namespace mpsock::py {
 
-// Takes the GIL back for `state`; while the interpreter is finalizing the thread sleeps until
-// the process ends (CPython would end it at once; this way no C++ frame is unwound).
+// Set by the exit shutdown before it closes the sockets: from then on a thread other than the
+// main one that comes back from the emulator parks. Checking for finalization alone leaves a
+// window (the check passes, finalization starts, CPython ends the thread while it waits for
+// the GIL, and its C++ frames drop Python objects without the GIL).
+inline std::atomic<bool> exit_shutdown_started{false};
+inline std::atomic<unsigned long> main_thread_ident{0};
+
+// Takes the GIL back for `state`; a thread the interpreter is about to end sleeps until the
+// process ends instead (CPython would end it at once; this way no C++ frame is unwound).
 inline void take_gil_back(PyThreadState* state) {
-  if (_Py_IsFinalizing()) {
+  const bool main = PyThread_get_thread_ident() == main_thread_ident.load();
+  if (_Py_IsFinalizing() || (exit_shutdown_started.load() && !main)) {
     for (;;) pause();
   }
   PyEval_RestoreThread(state);

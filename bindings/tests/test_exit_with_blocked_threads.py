@@ -39,22 +39,12 @@ ENDINGS = {
     "daemon thread blocked in recv": ("in_thread(lambda: client.recv(100))\n", 0),
     "_thread thread blocked in udp recv": ("_thread.start_new_thread(udp.recv, (10,))\ntime.sleep(0.2)\n", 0),
     "sys.exit(3) with a thread blocked in recv": ("in_thread(lambda: client.recv(10))\nsys.exit(3)\n", 3),
-    "non-daemon thread blocked in recv": ("in_thread(lambda: client.recv(10), daemon=False)\n", 0),
-}
-
-XFAIL = {
-    "non-daemon thread blocked in recv": (
-        "CPython waits for non-daemon threads before atexit runs, and nothing ends the blocked "
-        "call: the process never exits (the stack's shutdown could run from "
-        "threading._register_atexit so blocked calls end with EBADF)"
-    ),
 }
 
 
 def cases():
     for name in ENDINGS:
-        marks = [pytest.mark.xfail(strict=True, reason=XFAIL[name])] if name in XFAIL else []
-        yield pytest.param(name, id=name, marks=marks)
+        yield pytest.param(name, id=name)
 
 
 def run_to_exit(command, path, times=4):
@@ -99,3 +89,38 @@ def test_script_ends_with_threads_blocked_and_the_process_exits(script, name):
 def test_mpsock_micropython_exits_with_a_thread_blocked(script):
     body, status = ENDINGS["daemon thread blocked in accept"]
     assert_clean_exits(run_to_exit(["mpsock-micropython"], script(SETUP + body)), status)
+
+
+# A non-daemon thread keeps the process alive, as in CPython, and keeps its sockets: a script
+# whose main part only starts a server thread must go on serving after that part returns (on
+# the camera too the thread runs on). The exit shutdown comes after such threads end.
+SERVER_THREAD = """
+import socket, sys, threading
+listener = socket.socket()
+listener.bind(('127.0.0.1', int(sys.argv[1])))
+listener.listen(1)
+def serve():
+    conn, _ = listener.accept()
+    conn.send(conn.recv(16).upper())
+    conn.close()
+    listener.close()
+threading.Thread(target=serve).start()
+print('main part done', flush=True)
+"""
+
+
+def test_a_non_daemon_thread_serves_after_the_main_part_returns(script):
+    import socket
+
+    port = free_port()
+    process = subprocess.Popen(["mpsock", "run", script(SERVER_THREAD), str(port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline() == "main part done\n"
+        with socket.create_connection(("127.0.0.1", port), timeout=EXIT_WITHIN) as peer:
+            peer.sendall(b"still here")
+            assert peer.recv(16) == b"STILL HERE"
+        assert process.wait(EXIT_WITHIN) == 0
+    finally:
+        process.kill()
+        process.communicate()
