@@ -573,6 +573,7 @@ void TcpSocket::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
     socket->stack_->buffers().give(std::move(block));
   } else {
     chunk.data = std::move(block);
+    chunk.pooled = true;
   }
   if (socket->uses_link()) {
     socket->receive_over_link(IncomingPiece::Kind::data, std::move(chunk));
@@ -657,8 +658,8 @@ Result<size_t> TcpSocket::receive(std::unique_lock<std::mutex>& lock, uint8_t* b
   if ((flags & MP_MSG_PEEK) == 0) {
     chunk.offset += n;
     if (chunk.offset == chunk.size) {
-      // A chunk this big is a whole read block: give it back for the next read.
-      if (chunk.size >= kCopyBelow) stack_->buffers().give(std::move(chunk.data));
+      // A whole read block: give it back for the next read.
+      if (chunk.pooled) stack_->buffers().give(std::move(chunk.data));
       rx_.pop_front();
     }
     consumed(n);
@@ -967,7 +968,7 @@ void TcpSocket::receive_over_link(IncomingPiece::Kind kind, RxChunk chunk) {
     rx_link_bytes_ += piece.chunk.size;
     rx_link_.push_back(std::move(piece));
   }
-  if (chunk.size >= kCopyBelow) stack_->buffers().give(std::move(chunk.data));
+  if (chunk.pooled) stack_->buffers().give(std::move(chunk.data));
   schedule_link_timer();
 }
 

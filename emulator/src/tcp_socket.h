@@ -59,6 +59,7 @@ class TcpSocket final : public Socket {
     std::unique_ptr<uint8_t[]> data;
     size_t size = 0;
     size_t offset = 0;
+    bool pooled = false;  // data is a BufferPool block, to give back once consumed
   };
 
   // Sent bytes crossing a shaped link: queued for the kernel when they arrive, counted in the

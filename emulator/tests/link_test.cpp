@@ -123,6 +123,41 @@ TEST(Link, TcpLossIsDelayNotDamage) {
   EXPECT_EQ(0, std::memcmp(received.data(), data.data(), data.size()));
 }
 
+TEST(Link, LargeSegmentsCrossTheLinkIntact) {
+  // The desktop profile's 64 KiB MSS: whole read blocks are cut into link segments the size
+  // of a read block, which must not be taken for the read block itself when consumed.
+  Connected c(*find_profile("desktop"));
+  LinkConditions lossy = latency(1);
+  lossy.loss = 0.01;
+  lossy.seed = 5;
+  c.stack->set_conditions(lossy);
+  std::string data(2 << 20, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>((i * 131) >> 3);
+  bool sent = true;
+  std::thread writer([&] {
+    // Alternately small and large writes, with pauses, so the emulator reads blocks of
+    // every size: a short one then a full one is what used to overrun.
+    for (size_t offset = 0, i = 0; offset < data.size(); ++i) {
+      const size_t n = std::min(data.size() - offset, i % 2 == 0 ? size_t{20'000} : size_t{100'000});
+      sent = sent && send_all(c.server.get(), data.substr(offset, n));
+      offset += n;
+      std::this_thread::sleep_for(std::chrono::microseconds(300));
+    }
+  });
+  std::string received;
+  std::vector<uint8_t> buf(100'000);
+  c.client->set_timeout_ms(10'000);
+  while (received.size() < data.size()) {
+    auto got = c.client->recv(buf.data(), buf.size(), 0);
+    ASSERT_TRUE(got);
+    ASSERT_GT(*got, 0u);
+    received.append(reinterpret_cast<const char*>(buf.data()), *got);
+  }
+  writer.join();
+  EXPECT_TRUE(sent);
+  EXPECT_TRUE(received == data);
+}
+
 // The datagram numbers that got through, with the given seed.
 std::set<int> udp_survivors(uint64_t seed, double loss) {
   auto stack = Stack::create(*find_profile("desktop"));
