@@ -1,6 +1,7 @@
 # A camera-style script that needs no other machine: a TCP echo server and a client in one
 # poll loop, then a UDP round trip. Under `mpsock run` it shows what the camera's lwIP does:
 # recv() hands back one segment at a time and send() takes at most the send buffer.
+import errno
 import select
 import socket
 import time
@@ -27,6 +28,7 @@ sent = 0
 echoed = b""
 segments = []
 conn = None
+pending = b""
 start = time.ticks_ms()
 while len(echoed) < len(payload) and time.ticks_diff(time.ticks_ms(), start) < 5000:
     for obj, events in poller.poll(1000):
@@ -41,9 +43,18 @@ while len(echoed) < len(payload) and time.ticks_diff(time.ticks_ms(), start) < 5
             sent += n
             if sent == len(payload):
                 poller.modify(client, select.POLLIN)
-        elif obj is conn and events & select.POLLIN:
-            data = conn.recv(65536)
-            conn.sendall(data)
+        elif obj is conn:
+            # The echo side writes what the send buffer takes and keeps the rest: a
+            # non-blocking sendall() would raise EAGAIN on a slow link, as on the camera.
+            if events & select.POLLIN:
+                pending += conn.recv(65536)
+            if pending:
+                try:
+                    pending = pending[conn.send(pending):]
+                except OSError as e:
+                    if e.args[0] != errno.EAGAIN:
+                        raise
+            poller.modify(conn, select.POLLIN | select.POLLOUT if pending else select.POLLIN)
         elif obj is client and events & select.POLLIN:
             data = client.recv(65536)
             segments.append(len(data))

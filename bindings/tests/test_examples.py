@@ -23,7 +23,7 @@ pytest_plugins = [] if loaded_by_entry_point() else ["mpsock.pytest_plugin"]
 
 EXAMPLES = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "examples")
 SCRIPTS = sorted(name for name in os.listdir(EXAMPLES) if name.endswith(".py"))
-CAMERA_MODULES = {"socket", "select", "time", "network", "sys"}
+CAMERA_MODULES = {"socket", "select", "errno", "time", "network", "sys"}
 # A poor WiFi link: long and uneven round trips, a little loss, a thin pipe. Small data only.
 BAD_NETWORK = {"latency": "60ms", "jitter": "10ms", "loss": "2%", "bandwidth": "2Mbit", "seed": 3}
 
@@ -70,6 +70,28 @@ def test_example_compiles_with_micropython(name, tmp_path):
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
+
+
+# ---- loopback_echo.py (the README's first command) ----
+
+
+@pytest.mark.parametrize(
+    "profile, conditions, first_segment",
+    [("openmv-rt1062", {}, 800), ("desktop", {}, 10000), ("openmv-rt1062", BAD_NETWORK, 800)],
+    ids=["default", "desktop", "bad-network"],
+)
+def test_loopback_echo(mpsock_run, profile, conditions, first_segment):
+    run = mpsock_run(example("loopback_echo.py"), profile=profile, **conditions).check()
+    assert run.lines[:2] == ["connect: EINPROGRESS", "accepted a connection from 127.0.0.1"]
+    taken = [int(n) for n in re.findall(r"client send\(\) took (\d+) of", run.stdout)]
+    assert sum(taken) == 10000
+    if profile != "desktop":
+        assert taken[0] == 6400  # the default profile's TCP_SND_BUF: a short write
+    assert "echo intact: True" in run.lines
+    sizes = next(line for line in run.lines if line.startswith("recv() sizes:"))
+    segments = [int(n) for n in re.findall(r"\d+", sizes.split("[")[1].split("]")[0])]
+    assert sum(segments) == 10000 and max(segments) == first_segment
+    assert run.lines[-2:] == ["udp: b'telemetr' (a datagram longer than the buffer is cut)", "udp recv timeout errno: 110"]
 
 
 # ---- http_get.py ----
