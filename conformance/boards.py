@@ -11,6 +11,8 @@ BOARDS = {
         "tcp_pcbs": 5,
         "udp_queue": 4,
         "listen_backlog": 2,
+        "udp_sockets": 3,
+        "mem_size": 8000,
     },
     "openmv-ae3": {
         "machine_marks": ("AE3", "AE302"),
@@ -20,6 +22,8 @@ BOARDS = {
         "tcp_pcbs": 5,
         "udp_queue": 4,
         "listen_backlog": 2,
+        "udp_sockets": 3,
+        "mem_size": 16384,
     },
     "openmv-n6": {
         "machine_marks": ("OpenMV N6", "STM32N6"),
@@ -29,10 +33,24 @@ BOARDS = {
         "tcp_pcbs": 5,
         "udp_queue": 4,
         "listen_backlog": 2,
+        "udp_sockets": 3,
+        "mem_size": 65536,
     },
 }
 
-LIMIT_FACTS = ("tcp_mss", "tcp_wnd", "tcp_snd_buf", "tcp_pcbs", "udp_queue", "listen_backlog")
+# udp_sockets: the UDP sockets a script can open, MEMP_NUM_UDP_PCB (4 + 1 for the mDNS
+# responder) less the two the firmware holds itself (mDNS and the DHCP client).
+# mem_size: MEM_SIZE, the lwIP heap a UDP datagram's pbuf comes from.
+LIMIT_FACTS = (
+    "tcp_mss",
+    "tcp_wnd",
+    "tcp_snd_buf",
+    "tcp_pcbs",
+    "udp_queue",
+    "listen_backlog",
+    "udp_sockets",
+    "mem_size",
+)
 
 
 def board_for_machine(machine):

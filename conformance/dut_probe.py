@@ -53,6 +53,9 @@ def probe(ctl):
         for key in ("name", "strict_surface", "tcp_mss", "tcp_wnd", "tcp_snd_buf", "tcp_pcbs", "udp_queue"):
             fact("profile_" + key, profile[key])
         fact("profile_listen_backlog", profile["listen_backlog"])
+        fact("profile_mem_size", profile["mem_size"])
+        if profile["udp_pcbs"]:  # 0: no limit
+            fact("profile_udp_sockets", profile["udp_pcbs"] - profile["udp_pcbs_for_system"])
     except ImportError:
         pass
 

@@ -26,6 +26,8 @@ DESCRIPTIONS = {
     "tcp_pcbs": "a TCP socket limit (MEMP_NUM_TCP_PCB)",
     "udp_queue": "a known UDP receive queue length",
     "listen_backlog": "a known default listen backlog",
+    "udp_sockets": "a UDP socket limit (MEMP_NUM_UDP_PCB less the firmware's own)",
+    "mem_size": "a known lwIP heap size (MEM_SIZE)",
 }
 
 _COMPARISONS = {"<=": operator.le, ">=": operator.ge, "==": operator.eq}
