@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 CASES_PACKAGE = "mpsock.conformance.cases"
-DUT_MODULES = frozenset({"socket", "select", "errno", "time", "sys"})
+DUT_MODULES = frozenset({"socket", "select", "errno", "time", "sys", "gc"})
 DEFAULT_TIMEOUT = 20.0
 
 
