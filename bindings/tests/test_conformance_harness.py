@@ -40,6 +40,7 @@ def test_dut_part_checks_reject_what_micropython_lacks():
     with pytest.raises(case_module.CaseFileError, match="f-strings"):
         case_module._check_dut_source("x", "def dut(ctl):\n    print(f'{ctl=}')\n", ())
     case_module._check_dut_source("x", "def dut(ctl):\n    import _thread\n", ("threads",))
+    case_module._check_dut_source("x", "def dut(ctl):\n    import gc\n", ())  # every port has gc
 
 
 def test_needs_give_reasons():
@@ -55,7 +56,18 @@ def test_probe_finds_the_profile_limits_from_the_board_table(session):
     facts = session.facts
     assert facts["board"] == "openmv-rt1062"
     assert (facts["tcp_mss"], facts["tcp_snd_buf"], facts["tcp_pcbs"]) == (800, 6400, 5)
+    assert (facts["udp_sockets"], facts["mem_size"]) == (3, 8000)
     assert facts["dut_ip"] == "127.0.0.1" and facts["ipv6"] is False
+
+
+def test_probe_takes_the_limits_of_a_profile_that_is_no_board():
+    with Session(make_target("emulator:stm32-generic")) as generic:
+        assert generic.facts["board"] is None
+        facts = generic.facts
+        assert (facts["tcp_pcbs"], facts["udp_sockets"], facts["mem_size"]) == (5, 3, 8000)
+    with Session(make_target("emulator:desktop")) as desktop:  # no socket limits, a large heap
+        assert (desktop.facts["tcp_pcbs"], desktop.facts["udp_sockets"]) == (None, None)
+        assert desktop.facts["mem_size"] == 1 << 20
 
 
 def test_pass_with_facts_and_patterns(session):
