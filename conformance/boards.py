@@ -12,6 +12,7 @@ BOARDS = {
         "udp_queue": 4,
         "listen_backlog": 2,
         "udp_sockets": 3,
+        "tcp_listen_pcbs": 8,
         "mem_size": 8000,
     },
     "openmv-ae3": {
@@ -23,6 +24,7 @@ BOARDS = {
         "udp_queue": 4,
         "listen_backlog": 2,
         "udp_sockets": 3,
+        "tcp_listen_pcbs": 8,
         "mem_size": 16384,
     },
     "openmv-n6": {
@@ -34,12 +36,14 @@ BOARDS = {
         "udp_queue": 4,
         "listen_backlog": 2,
         "udp_sockets": 3,
+        "tcp_listen_pcbs": 8,
         "mem_size": 65536,
     },
 }
 
 # udp_sockets: the UDP sockets a script can open, MEMP_NUM_UDP_PCB (4 + 1 for the mDNS
 # responder) less the two the firmware holds itself (mDNS and the DHCP client).
+# tcp_listen_pcbs: MEMP_NUM_TCP_PCB_LISTEN, the listening sockets (lwIP default 8).
 # mem_size: MEM_SIZE, the lwIP heap a UDP datagram's pbuf comes from.
 LIMIT_FACTS = (
     "tcp_mss",
@@ -49,6 +53,7 @@ LIMIT_FACTS = (
     "udp_queue",
     "listen_backlog",
     "udp_sockets",
+    "tcp_listen_pcbs",
     "mem_size",
 )
 

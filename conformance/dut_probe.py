@@ -54,6 +54,7 @@ def probe(ctl):
             fact("profile_" + key, profile[key])
         fact("profile_listen_backlog", profile["listen_backlog"])
         fact("profile_mem_size", profile["mem_size"])
+        fact("profile_tcp_listen_pcbs", profile["tcp_listen_pcbs"])
         if profile["udp_pcbs"]:  # 0: no limit
             fact("profile_udp_sockets", profile["udp_pcbs"] - profile["udp_pcbs_for_system"])
     except ImportError:

@@ -27,6 +27,7 @@ DESCRIPTIONS = {
     "udp_queue": "a known UDP receive queue length",
     "listen_backlog": "a known default listen backlog",
     "udp_sockets": "a UDP socket limit (MEMP_NUM_UDP_PCB less the firmware's own)",
+    "tcp_listen_pcbs": "a listening socket limit (MEMP_NUM_TCP_PCB_LISTEN)",
     "mem_size": "a known lwIP heap size (MEM_SIZE)",
 }
 

@@ -56,7 +56,7 @@ def test_probe_finds_the_profile_limits_from_the_board_table(session):
     facts = session.facts
     assert facts["board"] == "openmv-rt1062"
     assert (facts["tcp_mss"], facts["tcp_snd_buf"], facts["tcp_pcbs"]) == (800, 6400, 5)
-    assert (facts["udp_sockets"], facts["mem_size"]) == (3, 8000)
+    assert (facts["udp_sockets"], facts["tcp_listen_pcbs"], facts["mem_size"]) == (3, 8, 8000)
     assert facts["dut_ip"] == "127.0.0.1" and facts["ipv6"] is False
 
 
@@ -66,7 +66,8 @@ def test_probe_takes_the_limits_of_a_profile_that_is_no_board():
         facts = generic.facts
         assert (facts["tcp_pcbs"], facts["udp_sockets"], facts["mem_size"]) == (5, 3, 8000)
     with Session(make_target("emulator:desktop")) as desktop:  # no socket limits, a large heap
-        assert (desktop.facts["tcp_pcbs"], desktop.facts["udp_sockets"]) == (None, None)
+        limits = (desktop.facts["tcp_pcbs"], desktop.facts["udp_sockets"], desktop.facts["tcp_listen_pcbs"])
+        assert limits == (None, None, None)
         assert desktop.facts["mem_size"] == 1 << 20
 
 
