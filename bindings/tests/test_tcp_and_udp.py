@@ -183,3 +183,22 @@ def test_new_socket_polls_hup_and_out(emu):
     assert poller.poll(0) == [(s, 20)]
     s.close()
     assert poller.poll(0) == [(s, 32)]
+
+
+def test_udp_payload_over_65535_is_cut_to_65535(desktop):
+    # lwip_udp_send cuts the length to 0xffff before pbuf_alloc; only a heap as large as the
+    # desktop profile's gets that far (a camera's MEM_SIZE gives ENOMEM first).
+    s = desktop.socket(desktop.AF_INET, desktop.SOCK_DGRAM)
+    assert s.sendto(bytes(70000), ("127.0.0.1", 9)) == 65535
+    assert s.sendto(bytes(65535), ("127.0.0.1", 9)) == 65535
+    s.close()
+
+
+def test_ports_0_and_65535_are_in_range(emu):
+    # The emulator refuses ports outside 0-65535 (README; lwIP would truncate), not the ends.
+    s = emu.socket(emu.AF_INET, emu.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    assert s.sendto(b"x", ("127.0.0.1", 65535)) == 1
+    with pytest.raises(ValueError):
+        s.sendto(b"x", ("127.0.0.1", 65536))
+    s.close()
