@@ -2,6 +2,7 @@
 milliseconds, MSG_DONTWAIT, for each blocking call."""
 
 import socket as native
+import threading
 import time
 
 import pytest
@@ -125,3 +126,40 @@ def test_sendto_on_tcp_ignores_the_address(emu, echo_server):
     assert s.sendto(b"via sendto", ("10.9.9.9", 1)) == 10
     assert s.recv(20) == b"via sendto"
     s.close()
+
+
+def test_sendall_timeout_is_per_chunk_not_per_call(emu):
+    # modlwip's sendall loops lwip_tcp_send, each wait for room under the socket's timeout: a
+    # peer that reads slowly but steadily lets a sendall run far longer than the timeout.
+    listener = native.socket()
+    listener.setsockopt(native.SOL_SOCKET, native.SO_RCVBUF, 2048)  # a small window
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(PEER_TIMEOUT)
+    received = []
+
+    def slow_reader():
+        conn, _ = listener.accept()
+        conn.settimeout(PEER_TIMEOUT)
+        total = 0
+        while total < 40000:
+            chunk = conn.recv(2000)
+            if not chunk:
+                break
+            total += len(chunk)
+            time.sleep(0.05)
+        received.append(total)
+        conn.close()
+
+    reader = threading.Thread(target=slow_reader, daemon=True)
+    reader.start()
+    s = emu.socket()
+    s.connect(listener.getsockname())
+    s.settimeout(0.4)
+    start = time.monotonic()
+    s.sendall(bytes(40000))
+    assert time.monotonic() - start > 0.4  # longer than the timeout, and no ETIMEDOUT
+    reader.join(PEER_TIMEOUT)
+    assert received == [40000]
+    s.close()
+    listener.close()
