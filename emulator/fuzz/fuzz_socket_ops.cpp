@@ -1,7 +1,8 @@
 // Random sequences of socket calls on a few TCP and UDP sockets of one stack, talking to each
 // other over loopback: connects to listeners, closed ports and UDP ports, sends and receives of
 // every kind, closes mid-operation (from another thread while a call is blocked), calls after
-// close, dropped references. Timeouts stay at a few milliseconds, so nothing blocks.
+// close, dropped references; network conditions, the link going down and up, resets and
+// closes injected as faults. Timeouts stay at a few milliseconds, so nothing blocks.
 //
 // Checked: every error is one the spec lists; no call returns more than asked; TCP data arrives
 // in order and intact (each stream carries a known byte pattern); UDP datagrams arrive intact
@@ -292,9 +293,46 @@ class Session {
     (void)outcome(slot.socket->set_option(MP_SOL_SOCKET, option, value), slot, "setsockopt");
   }
 
+  // The link between the camera and the world: conditions, up or down, a fault to come. A
+  // lost TCP segment is only delayed, so streams must still arrive intact and in order.
+  void change_the_link() {
+    switch (in_.ConsumeIntegralInRange<int>(0, 2)) {
+      case 0: {
+        LinkConditions conditions;
+        conditions.latency_ms = in_.ConsumeIntegralInRange<int>(0, 3);
+        conditions.jitter_ms = in_.ConsumeIntegralInRange<int>(0, 1);
+        conditions.bandwidth_bps = in_.ConsumeBool() ? 0.0 : 1e6 * in_.ConsumeIntegralInRange<int>(1, 1000);
+        conditions.loss = in_.ConsumeIntegralInRange<int>(0, 50) / 100.0;
+        conditions.seed = in_.ConsumeIntegral<uint8_t>();
+        TRACE("  link: latency %.0f ms, jitter %.0f ms, %.0f bit/s, loss %.2f\n", conditions.latency_ms,
+              conditions.jitter_ms, conditions.bandwidth_bps, conditions.loss);
+        stack_->set_conditions(conditions);
+        break;
+      }
+      case 1: {
+        const bool up = in_.ConsumeBool();
+        TRACE("  link: %s\n", up ? "up" : "down");
+        stack_->set_link_up(up);
+        break;
+      }
+      default: {
+        Fault fault;
+        fault.kind = in_.ConsumeBool() ? Fault::Kind::reset : Fault::Kind::close;
+        if (in_.ConsumeBool()) {
+          fault.at_ms = in_.ConsumeIntegralInRange<int64_t>(0, 3);
+        } else {
+          fault.at_bytes = in_.ConsumeIntegralInRange<uint64_t>(0, 200'000);
+        }
+        TRACE("  link: fault %s\n", fault.kind == Fault::Kind::reset ? "reset" : "close");
+        stack_->add_fault(fault);
+        break;
+      }
+    }
+  }
+
   void step() {
     Slot& slot = pick_slot();
-    const int op = in_.ConsumeIntegralInRange<int>(0, 17);
+    const int op = in_.ConsumeIntegralInRange<int>(0, 18);
     TRACE("slot %zu op %d%s\n", index_of(slot), op, slot.socket ? "" : " (empty: opens)");
     if (op == 0 || !slot.socket) {
       open(slot);
@@ -361,6 +399,9 @@ class Session {
         (void)socket.peer_endpoint();
         break;
       }
+      case 15:
+        change_the_link();
+        break;
       default:
         receive_kind(slot, in_.ConsumeIntegralInRange<int>(0, 3));
         break;

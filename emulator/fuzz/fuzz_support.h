@@ -108,9 +108,15 @@ inline void print_descriptors() {
   closedir(dir);
 }
 
-// The descriptor count is back where it started; otherwise list what is open and fail.
+// The descriptor count is back where it started; otherwise list what is open and fail. The
+// network thread may hold the last reference to a stack for a moment after the script dropped
+// it, and the stack's loop then closes on that thread: give it a second to settle.
 inline void check_descriptors(int baseline) {
-  const int now = open_descriptors();
+  int now = open_descriptors();
+  for (int waited_ms = 0; now != baseline && waited_ms < 1000; ++waited_ms) {
+    usleep(1000);
+    now = open_descriptors();
+  }
   if (now == baseline) return;
   print_descriptors();
   FUZZ_CHECK(now == baseline, "descriptors: %d before the input, %d after", baseline, now);
