@@ -60,12 +60,6 @@ def test_a_lingering_close_completes_when_the_peer_reads(closed_with_data_queued
     assert wait_until_pcbs_free(within=2.0) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="emulator bug: a lingering close only watches the kernel's unacknowledged count "
-    "(SIOCOUTQ), which a peer's RST leaves non-zero, so the pcb stays in use until the 10 s "
-    "close timeout; lwIP frees a closing pcb as soon as the RST arrives",
-)
 def test_a_lingering_close_ends_when_the_peer_resets(closed_with_data_queued):
     conn, _ = closed_with_data_queued
     conn.setsockopt(native.SOL_SOCKET, native.SO_LINGER, struct.pack("ii", 1, 0))

@@ -727,6 +727,17 @@ size_t TcpSocket::unacked_in_kernel() const {
   return static_cast<size_t>(queued);
 }
 
+// The connection's pending error in the kernel (a reset from the peer), 0 when none.
+int TcpSocket::kernel_error() const {
+  if (handle_ == nullptr) return 0;
+  uv_os_fd_t fd;
+  if (uv_fileno(reinterpret_cast<const uv_handle_t*>(handle_), &fd) != 0) return 0;
+  int error = 0;
+  socklen_t length = sizeof(error);
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) return 0;
+  return error;
+}
+
 // ACKs make room without any event libuv would report, so a sender (or a poll) waiting for
 // room looks again every few milliseconds until the kernel has nothing unacknowledged.
 void TcpSocket::watch_acks() {
@@ -745,6 +756,14 @@ void TcpSocket::watch_acks() {
 
 void TcpSocket::on_ack_check(uv_timer_t* timer) {
   auto* socket = static_cast<TcpSocket*>(timer->data);
+  if (socket->lingering_ && socket->kernel_error() != 0) {
+    // _lwip_tcp_error: the peer's reset frees the pcb; the close is over. The kernel keeps
+    // the unacknowledged count of a reset connection, so that count alone would wait for
+    // the close timeout.
+    uv_timer_stop(timer);
+    socket->close_handle(false);
+    return;
+  }
   if (socket->unacked_in_kernel() == 0) {
     uv_timer_stop(timer);
     if (socket->lingering_ && socket->shutdown_done_) {
