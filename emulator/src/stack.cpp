@@ -147,6 +147,14 @@ WaitOutcome Stack::wait_with(std::unique_lock<std::mutex>& lock, const Deadline&
 
 void Stack::pump() { uv_run(&loop_, UV_RUN_NOWAIT); }
 
+bool Stack::loop_serves_only(const uv_handle_t* handle) const {
+  // uv_backend_timeout answers -1 only with no timer, no pending or idle callback and nothing
+  // closing. active_handles and active_reqs are libuv's own counts (uv.h); they leave out
+  // unreferenced handles, which the core never makes.
+  return background_work_ == 0 && uv_is_active(handle) && loop_.active_handles == 1 &&
+         loop_.active_reqs.count == 0 && uv_backend_timeout(&loop_) < 0;
+}
+
 void Stack::notify_changed() {
   for (Waiter* waiter : waiters_) waiter->wake();
 }

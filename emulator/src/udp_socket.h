@@ -57,6 +57,7 @@ class UdpSocket final : public Socket {
   void close_handle();
   Result<size_t> send_datagram(const uint8_t* data, size_t len, const Endpoint* to);
   void transmit(const uint8_t* data, size_t len, const Endpoint* to);
+  void arrive(const uint8_t* data, size_t size, const sockaddr* from);
   void deliver(Datagram datagram);
   void advance_link();
   void schedule_link_timer();
@@ -64,6 +65,8 @@ class UdpSocket final : public Socket {
   Result<size_t> receive(std::unique_lock<std::mutex>& lock, uint8_t* buf, size_t len, int flags,
                          Endpoint* from);
   std::optional<Result<size_t>> receive_directly(uint8_t* buf, size_t len, int flags, Endpoint* from);
+  std::optional<Result<size_t>> receive_turn(uint8_t* buf, size_t len, Endpoint* from);
+  void read_rest_of_turn(int fd, int reads);
   Status set_membership(const std::vector<uint8_t>& request, bool join);
 
   static void on_alloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);

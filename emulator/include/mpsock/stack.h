@@ -141,6 +141,11 @@ class Stack : public std::enable_shared_from_this<Stack> {
   void serve_background_work();
 
   // ---- For the core's own classes, with the lock held ----
+  // True when a turn of the loop could do nothing but serve `handle`: it is the only active
+  // handle, no request is in flight, no timer is set, no callback is pending, nothing is
+  // closing, and the network thread has no background work. The caller may then do that
+  // turn's work for its handle itself, without running the loop.
+  bool loop_serves_only(const uv_handle_t* handle) const;
   Link& link() { return link_; }
   // Data crossed the link (counts toward byte-triggered faults).
   void count_link_bytes(size_t bytes);
