@@ -442,44 +442,59 @@ std::optional<Result<size_t>> UdpSocket::receive_turn(uint8_t* buf, size_t len, 
   if (!stack_->loop_serves_only(reinterpret_cast<uv_handle_t*>(handle_))) return std::nullopt;
   uv_os_fd_t fd;
   if (uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd) != 0) return std::nullopt;
-  sockaddr_storage sender{};
-  // MSG_TRUNC: the datagram's own size comes back even when it is cut to `len`.
-  const ssize_t n = read_datagram(fd, buf, len, &sender, MSG_DONTWAIT | MSG_TRUNC);
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return std::nullopt;
+  // The turn's first two reads in one call: the first datagram into `buf`, the second (when
+  // there is one) into a block. MSG_TRUNC: the first one's own size comes back even when it is
+  // cut to `len`; no datagram is longer than a block.
+  std::unique_ptr<uint8_t[]> block = stack_->buffers().take();
+  sockaddr_storage senders[2]{};
+  iovec pieces[2] = {{buf, len}, {block.get(), BufferPool::kBlockSize}};
+  mmsghdr messages[2]{};
+  for (int i = 0; i < 2; ++i) {
+    messages[i].msg_hdr.msg_name = &senders[i];
+    messages[i].msg_hdr.msg_namelen = sizeof(senders[i]);
+    messages[i].msg_hdr.msg_iov = &pieces[i];
+    messages[i].msg_hdr.msg_iovlen = 1;
+  }
+  int got;
+  do {
+    got = ::recvmmsg(fd, messages, 2, MSG_DONTWAIT | MSG_TRUNC, nullptr);
+  } while (got < 0 && errno == EINTR);
+  if (got <= 0) {
+    stack_->buffers().give(std::move(block));
+    if (got == 0 || errno == EAGAIN || errno == EWOULDBLOCK) return std::nullopt;
     // An ICMP error (consumed, never seen by a lwIP UDP pcb) ends the loop's turn, and the
-    // receive would then read the kernel's next datagram directly.
+    // receive would then read the kernel's next datagram directly. (One that comes in during
+    // the call, after the first datagram, stays pending for the next read, as if it had come
+    // in just after the turn.)
     return receive_directly(buf, len, 0, from);
   }
-  // The datagram arrives (on_receive, deliver) and is taken from the queue at once.
-  const size_t size = static_cast<size_t>(n);
+  // The first datagram arrives (on_receive, deliver) and is taken from the queue at once.
+  const size_t size = messages[0].msg_len;
   stack_->count_link_bytes(size);
   trace_event("datagram-in", static_cast<int64_t>(size));
   fire_event_locked();
   stack_->notify_changed();
-  if (from != nullptr) *from = from_host_address(reinterpret_cast<const sockaddr*>(&sender));
-  read_rest_of_turn(fd, kDatagramsPerTurn - 1);
+  if (from != nullptr) *from = from_host_address(reinterpret_cast<const sockaddr*>(&senders[0]));
+  if (got == 2) {
+    // More followed it: they queue behind the first, which holds its place until taken.
+    queue_.push_back(Datagram{});
+    arrive(block.get(), messages[1].msg_len, reinterpret_cast<const sockaddr*>(&senders[1]));
+    read_rest_of_turn(fd, block.get(), kDatagramsPerTurn - 2);
+    queue_.pop_front();
+  }
+  stack_->buffers().give(std::move(block));
   return Result<size_t>(std::min(size, len));
 }
 
-// The rest of uv__udp_recvmsg's turn after a first datagram that holds the queue's first place
-// until it is taken: up to `reads` more datagrams, until the kernel has none (or reports an
-// error, which also ends the turn).
-void UdpSocket::read_rest_of_turn(int fd, int reads) {
-  std::unique_ptr<uint8_t[]> block = stack_->buffers().take();
-  bool holding_first = false;
+// The rest of uv__udp_recvmsg's turn: up to `reads` more datagrams, read into `block`, until
+// the kernel has none (or reports an error, which also ends the turn).
+void UdpSocket::read_rest_of_turn(int fd, uint8_t* block, int reads) {
   for (int i = 0; i < reads; ++i) {
     sockaddr_storage sender{};
-    const ssize_t n = read_datagram(fd, block.get(), BufferPool::kBlockSize, &sender, MSG_DONTWAIT);
-    if (n < 0) break;
-    if (!holding_first) {
-      queue_.push_back(Datagram{});  // the first datagram's place; the caller already has it
-      holding_first = true;
-    }
-    arrive(block.get(), static_cast<size_t>(n), reinterpret_cast<const sockaddr*>(&sender));
+    const ssize_t n = read_datagram(fd, block, BufferPool::kBlockSize, &sender, MSG_DONTWAIT);
+    if (n < 0) return;
+    arrive(block, static_cast<size_t>(n), reinterpret_cast<const sockaddr*>(&sender));
   }
-  if (holding_first) queue_.pop_front();
-  stack_->buffers().give(std::move(block));
 }
 
 Result<size_t> UdpSocket::do_recv(uint8_t* buf, size_t len, int flags) {

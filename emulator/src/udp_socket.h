@@ -66,7 +66,7 @@ class UdpSocket final : public Socket {
                          Endpoint* from);
   std::optional<Result<size_t>> receive_directly(uint8_t* buf, size_t len, int flags, Endpoint* from);
   std::optional<Result<size_t>> receive_turn(uint8_t* buf, size_t len, Endpoint* from);
-  void read_rest_of_turn(int fd, int reads);
+  void read_rest_of_turn(int fd, uint8_t* block, int reads);
   Status set_membership(const std::vector<uint8_t>& request, bool join);
 
   static void on_alloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
