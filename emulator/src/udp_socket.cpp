@@ -90,6 +90,7 @@ Status UdpSocket::open_handle(int family) {
   self_ = std::static_pointer_cast<UdpSocket>(shared_from_this());
   // A UDP socket receives from creation (modlwip installs its callback at once).
   uv_udp_recv_start(handle_, on_alloc, on_receive);
+  receiving_from_turn_ = stack_->turns();
   return {};
 }
 
@@ -377,10 +378,11 @@ void UdpSocket::link_changed_locked() {
 Result<size_t> UdpSocket::receive(std::unique_lock<std::mutex>& lock, uint8_t* buf, size_t len,
                                   int flags, Endpoint* from) {
   if (closed_) return Error::os(MP_EBADF);
-  if (queue_.empty() && (flags & MP_MSG_PEEK) == 0) {
-    if (std::optional<Result<size_t>> taken = receive_turn(buf, len, from)) return *taken;
-  }
   if (queue_.empty()) {
+    bool turn_done = false;
+    if ((flags & MP_MSG_PEEK) == 0) {
+      if (std::optional<Result<size_t>> taken = receive_turn(buf, len, from, &turn_done)) return *taken;
+    }
     const int64_t timeout = effective_recv_timeout_ms(flags);
     // Each check takes the kernel's next datagram straight into `buf` when nothing is queued.
     std::optional<Result<size_t>> direct;
@@ -390,8 +392,13 @@ Result<size_t> UdpSocket::receive(std::unique_lock<std::mutex>& lock, uint8_t* b
       return direct.has_value();
     };
     const Deadline deadline = Deadline::from_timeout_ms(timeout);
-    const WaitOutcome outcome =
-        timeout == 0 ? stack_->wait(lock, deadline, ready) : stack_->wait_reading_directly(lock, deadline, ready);
+    WaitOutcome outcome;
+    if (timeout == 0) {
+      // A turn of the loop just found nothing: so would the one the wait would run.
+      outcome = turn_done ? WaitOutcome::timed_out : stack_->wait(lock, deadline, ready);
+    } else {
+      outcome = stack_->wait_reading_directly(lock, deadline, ready, turn_done);
+    }
     if (direct) return *direct;
     if (outcome == WaitOutcome::interrupted) return Error::interrupted();
     if (closed_) return Error::os(MP_EBADF);
@@ -435,7 +442,7 @@ std::optional<Result<size_t>> UdpSocket::receive_directly(uint8_t* buf, size_t l
 // rest of the turn queues behind it, and then it leaves the queue. That saves a turn of the
 // loop, an allocation and a copy per datagram of a request/response exchange. nullopt when the
 // kernel has nothing, or the shortcut does not apply.
-std::optional<Result<size_t>> UdpSocket::receive_turn(uint8_t* buf, size_t len, Endpoint* from) {
+std::optional<Result<size_t>> UdpSocket::receive_turn(uint8_t* buf, size_t len, Endpoint* from, bool* turn_done) {
   if (handle_ == nullptr || draining_ || !incoming_.empty() || !outgoing_.empty()) return std::nullopt;
   const Link& link = stack_->link();
   if (link.shaped() || !link.up() || limits_.udp_queue == 0) return std::nullopt;
@@ -461,7 +468,12 @@ std::optional<Result<size_t>> UdpSocket::receive_turn(uint8_t* buf, size_t len, 
   } while (got < 0 && errno == EINTR);
   if (got <= 0) {
     stack_->buffers().give(std::move(block));
-    if (got == 0 || errno == EAGAIN || errno == EWOULDBLOCK) return std::nullopt;
+    if (got == 0 || errno == EAGAIN || errno == EWOULDBLOCK) {
+      // The turn found nothing. It would also have put this socket in the loop's poll set, if
+      // no turn has yet; once there, the caller may wait without running the loop first.
+      *turn_done = stack_->turns() > receiving_from_turn_;
+      return std::nullopt;
+    }
     // An ICMP error (consumed, never seen by a lwIP UDP pcb) ends the loop's turn, and the
     // receive would then read the kernel's next datagram directly. (One that comes in during
     // the call, after the first datagram, stays pending for the next read, as if it had come
