@@ -93,7 +93,8 @@ WaitOutcome Stack::wait(std::unique_lock<std::mutex>& lock, const Deadline& dead
   return wait_with(lock, deadline, ready, false);
 }
 
-WaitOutcome Stack::wait_reading_directly(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
+WaitOutcome Stack::wait_reading_directly(std::unique_lock<std::mutex>& lock,
+                                         const Deadline& deadline,
                                          const std::function<bool()>& ready, bool turn_done) {
   return wait_with(lock, deadline, ready, true, -1, turn_done);
 }
@@ -104,8 +105,8 @@ WaitOutcome Stack::wait_writing_directly(std::unique_lock<std::mutex>& lock, con
 }
 
 WaitOutcome Stack::wait_with(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
-                             const std::function<bool()>& ready, bool ready_before_pump, int writable_fd,
-                             bool turn_done) {
+                             const std::function<bool()>& ready, bool ready_before_pump,
+                             int writable_fd, bool turn_done) {
   Waiter& me = Waiter::for_this_thread();
   for (bool first = true;; first = false) {
     // The first pass runs the loop, unless the caller just did the loop's turn itself: it
@@ -156,8 +157,9 @@ void Stack::pump() {
 
 bool Stack::loop_serves_only(const uv_handle_t* handle) const {
   // uv_backend_timeout answers -1 only with no timer, no pending or idle callback and nothing
-  // closing. active_handles and active_reqs are libuv's own counts (uv.h); they leave out
-  // unreferenced handles, which the core never makes.
+  // closing (libuv 1.44 also answers 0 while watcher changes wait for the next turn).
+  // active_handles and active_reqs are libuv's own counts (uv.h); they leave out unreferenced
+  // handles, which the core never makes.
   return background_work_ == 0 && uv_is_active(handle) && loop_.active_handles == 1 &&
          loop_.active_reqs.count == 0 && uv_backend_timeout(&loop_) < 0;
 }

@@ -381,7 +381,8 @@ Result<size_t> UdpSocket::receive(std::unique_lock<std::mutex>& lock, uint8_t* b
   if (queue_.empty()) {
     bool turn_done = false;
     if ((flags & MP_MSG_PEEK) == 0) {
-      if (std::optional<Result<size_t>> taken = receive_turn(buf, len, from, &turn_done)) return *taken;
+      if (std::optional<Result<size_t>> taken = receive_turn(buf, len, from, &turn_done))
+        return *taken;
     }
     const int64_t timeout = effective_recv_timeout_ms(flags);
     // Each check takes the kernel's next datagram straight into `buf` when nothing is queued.
@@ -442,8 +443,10 @@ std::optional<Result<size_t>> UdpSocket::receive_directly(uint8_t* buf, size_t l
 // rest of the turn queues behind it, and then it leaves the queue. That saves a turn of the
 // loop, an allocation and a copy per datagram of a request/response exchange. nullopt when the
 // kernel has nothing, or the shortcut does not apply.
-std::optional<Result<size_t>> UdpSocket::receive_turn(uint8_t* buf, size_t len, Endpoint* from, bool* turn_done) {
-  if (handle_ == nullptr || draining_ || !incoming_.empty() || !outgoing_.empty()) return std::nullopt;
+std::optional<Result<size_t>> UdpSocket::receive_turn(uint8_t* buf, size_t len, Endpoint* from,
+                                                      bool* turn_done) {
+  if (handle_ == nullptr || draining_ || !incoming_.empty() || !outgoing_.empty())
+    return std::nullopt;
   const Link& link = stack_->link();
   if (link.shaped() || !link.up() || limits_.udp_queue == 0) return std::nullopt;
   if (!stack_->loop_serves_only(reinterpret_cast<uv_handle_t*>(handle_))) return std::nullopt;
@@ -471,6 +474,7 @@ std::optional<Result<size_t>> UdpSocket::receive_turn(uint8_t* buf, size_t len, 
     if (got == 0 || errno == EAGAIN || errno == EWOULDBLOCK) {
       // The turn found nothing. It would also have put this socket in the loop's poll set, if
       // no turn has yet; once there, the caller may wait without running the loop first.
+      // (libuv 1.44's loop_serves_only already says no before that turn; older ones may not.)
       *turn_done = stack_->turns() > receiving_from_turn_;
       return std::nullopt;
     }

@@ -75,7 +75,9 @@ void native_sendto(int fd, const std::string& data, uint16_t port) {
 
 // Lets datagrams sent over loopback reach the receiver's kernel socket, without running the
 // emulator's loop (a stack sleep would).
-void let_arrive() { std::this_thread::sleep_for(std::chrono::milliseconds(20)); }
+void let_arrive() {
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
 
 std::vector<std::string> numbers(std::initializer_list<int> list) {
   std::vector<std::string> out;

@@ -171,8 +171,8 @@ class Stack : public std::enable_shared_from_this<Stack> {
   explicit Stack(const Profile& profile);
   void remove_waiter(Waiter* waiter);
   WaitOutcome wait_with(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
-                        const std::function<bool()>& ready, bool ready_before_pump, int writable_fd = -1,
-                        bool turn_done = false);
+                        const std::function<bool()>& ready, bool ready_before_pump,
+                        int writable_fd = -1, bool turn_done = false);
 
   mutable std::mutex mutex_;
   uv_loop_t loop_{};
