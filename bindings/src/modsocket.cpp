@@ -182,8 +182,8 @@ void socket_sendall(pyb::handle self, pyb::handle data) {
 size_t socket_sendto(pyb::handle self, pyb::handle data, pyb::handle address) {
   Buffer buffer;
   get_read_buffer(data, &buffer);
-  const Endpoint to = parse_endpoint(address, ipv6_for(self));
   Socket& s = core(self);
+  const Endpoint to = parse_endpoint(address, s.limits().ipv6);
   return check(without_gil([&] { return s.sendto(buffer.data, buffer.size, to); }));
 }
 

@@ -158,10 +158,19 @@ std::string IpAddress::to_string() const {
   char text[INET6_ADDRSTRLEN] = {0};
   if (family == MP_AF_INET6) {
     inet_ntop(AF_INET6, bytes.data(), text, sizeof(text));
-  } else {
-    inet_ntop(AF_INET, bytes.data(), text, sizeof(text));
+    return text;
   }
-  return text;
+  // inet_ntop's "%u.%u.%u.%u" by hand: glibc formats it with sprintf, which costs as much as
+  // the rest of a recvfrom in the bindings, and every received datagram's sender is formatted.
+  size_t n = 0;
+  for (size_t i = 0; i < 4; ++i) {
+    const unsigned byte = bytes[i];
+    if (byte >= 100) text[n++] = static_cast<char>('0' + byte / 100);
+    if (byte >= 10) text[n++] = static_cast<char>('0' + byte / 10 % 10);
+    text[n++] = static_cast<char>('0' + byte % 10);
+    if (i < 3) text[n++] = '.';
+  }
+  return std::string(text, n);
 }
 
 }  // namespace mpsock

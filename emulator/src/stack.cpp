@@ -93,9 +93,10 @@ WaitOutcome Stack::wait(std::unique_lock<std::mutex>& lock, const Deadline& dead
   return wait_with(lock, deadline, ready, false);
 }
 
-WaitOutcome Stack::wait_reading_directly(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
-                                         const std::function<bool()>& ready) {
-  return wait_with(lock, deadline, ready, true);
+WaitOutcome Stack::wait_reading_directly(std::unique_lock<std::mutex>& lock,
+                                         const Deadline& deadline,
+                                         const std::function<bool()>& ready, bool turn_done) {
+  return wait_with(lock, deadline, ready, true, -1, turn_done);
 }
 
 WaitOutcome Stack::wait_writing_directly(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
@@ -104,18 +105,22 @@ WaitOutcome Stack::wait_writing_directly(std::unique_lock<std::mutex>& lock, con
 }
 
 WaitOutcome Stack::wait_with(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
-                             const std::function<bool()>& ready, bool ready_before_pump, int writable_fd) {
+                             const std::function<bool()>& ready, bool ready_before_pump,
+                             int writable_fd, bool turn_done) {
   Waiter& me = Waiter::for_this_thread();
   for (bool first = true;; first = false) {
-    // The first pass always runs the loop: it applies watcher changes libuv has queued (a
-    // read just started by a connect callback, say), without which the poll below could not
-    // see the caller's descriptor. After a wake-up, a caller that reads or writes the kernel
-    // directly tries first and runs the loop only if the wake-up was not for it.
+    // The first pass runs the loop, unless the caller just did the loop's turn itself: it
+    // applies watcher changes libuv has queued (a read just started by a connect callback,
+    // say), without which the poll below could not see the caller's descriptor. After a
+    // wake-up, a caller that reads or writes the kernel directly tries first and runs the loop
+    // only if the wake-up was not for it.
     if (ready_before_pump && !first) {
       if (ready()) return WaitOutcome::ready;
     }
-    pump();
-    if (ready()) return WaitOutcome::ready;
+    if (!(first && turn_done)) {
+      pump();
+      if (ready()) return WaitOutcome::ready;
+    }
     int timeout = deadline.poll_timeout_ms();
     if (timeout == 0) return WaitOutcome::timed_out;
     // Wake in time for the loop's next timer, so timers fire while this thread waits. A loop
@@ -145,7 +150,19 @@ WaitOutcome Stack::wait_with(std::unique_lock<std::mutex>& lock, const Deadline&
   }
 }
 
-void Stack::pump() { uv_run(&loop_, UV_RUN_NOWAIT); }
+void Stack::pump() {
+  ++turns_;  // first, so a watcher started during this turn counts from the next
+  uv_run(&loop_, UV_RUN_NOWAIT);
+}
+
+bool Stack::loop_serves_only(const uv_handle_t* handle) const {
+  // uv_backend_timeout answers -1 only with no timer, no pending or idle callback and nothing
+  // closing (libuv 1.44 also answers 0 while watcher changes wait for the next turn).
+  // active_handles and active_reqs are libuv's own counts (uv.h); they leave out unreferenced
+  // handles, which the core never makes.
+  return background_work_ == 0 && uv_is_active(handle) && loop_.active_handles == 1 &&
+         loop_.active_reqs.count == 0 && uv_backend_timeout(&loop_) < 0;
+}
 
 void Stack::notify_changed() {
   for (Waiter* waiter : waiters_) waiter->wake();

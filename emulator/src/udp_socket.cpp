@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "buffer_pool.h"
@@ -16,6 +17,26 @@ namespace {
 
 // IPv4 and UDP headers, which the datagram's pbuf must hold too.
 constexpr size_t kHeaders = 28;
+
+// uv__udp_recvmsg reads at most this many datagrams from a socket per turn of the loop, so a
+// flood cannot starve the loop. A turn done without the loop (receive_turn) stops at the same
+// count, to leave the kernel holding what the loop would have left it.
+constexpr int kDatagramsPerTurn = 32;
+
+// recvmsg into one buffer, the sender's address into `sender`; EINTR is retried, as libuv does.
+ssize_t read_datagram(int fd, uint8_t* buf, size_t len, sockaddr_storage* sender, int flags) {
+  iovec piece{buf, len};
+  msghdr message{};
+  message.msg_name = sender;
+  message.msg_namelen = sizeof(*sender);
+  message.msg_iov = &piece;
+  message.msg_iovlen = 1;
+  ssize_t n;
+  do {
+    n = ::recvmsg(fd, &message, flags);
+  } while (n < 0 && errno == EINTR);
+  return n;
+}
 
 }  // namespace
 
@@ -69,6 +90,7 @@ Status UdpSocket::open_handle(int family) {
   self_ = std::static_pointer_cast<UdpSocket>(shared_from_this());
   // A UDP socket receives from creation (modlwip installs its callback at once).
   uv_udp_recv_start(handle_, on_alloc, on_receive);
+  receiving_from_turn_ = stack_->turns();
   return {};
 }
 
@@ -246,34 +268,36 @@ void UdpSocket::on_receive(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf,
   (void)flags;
   auto* socket = static_cast<UdpSocket*>(handle->data);
   std::unique_ptr<uint8_t[]> block(reinterpret_cast<uint8_t*>(buf->base));
-  if (nread < 0 || from == nullptr) {  // ICMP errors do not reach a lwIP UDP pcb
-    socket->stack_->buffers().give(std::move(block));
-    return;
-  }
-  Datagram datagram;
-  datagram.data.assign(block.get(), block.get() + nread);
+  // ICMP errors do not reach a lwIP UDP pcb.
+  if (nread >= 0 && from != nullptr) socket->arrive(block.get(), static_cast<size_t>(nread), from);
   socket->stack_->buffers().give(std::move(block));
-  Link& link = socket->stack_->link();
+}
+
+// A datagram the kernel received: it crosses the link to the pcb, unless the link is down.
+void UdpSocket::arrive(const uint8_t* data, size_t size, const sockaddr* from) {
+  Link& link = stack_->link();
   if (!link.up()) {
-    socket->trace_event("datagram-lost", static_cast<int64_t>(nread));
+    trace_event("datagram-lost", static_cast<int64_t>(size));
     return;  // the air does not keep datagrams while the camera is off the network
   }
+  Datagram datagram;
+  datagram.data.assign(data, data + size);
   datagram.from = from_host_address(from);
-  socket->stack_->count_link_bytes(static_cast<size_t>(nread));
+  stack_->count_link_bytes(size);
   if (!link.shaped()) {
-    socket->deliver(std::move(datagram));
+    deliver(std::move(datagram));
     return;
   }
-  const Link::Crossing crossing = link.cross(Link::Direction::in, static_cast<size_t>(nread), false, Clock::time_point{});
+  const Link::Crossing crossing = link.cross(Link::Direction::in, size, false, Clock::time_point{});
   if (crossing.lost) {
-    socket->trace_event("datagram-lost", static_cast<int64_t>(nread));
+    trace_event("datagram-lost", static_cast<int64_t>(size));
     return;
   }
   Crossing in;
   in.datagram = std::move(datagram);
   in.arrives = crossing.arrives;
-  socket->incoming_.push_back(std::move(in));
-  socket->schedule_link_timer();
+  incoming_.push_back(std::move(in));
+  schedule_link_timer();
 }
 
 // udp_raw_incoming: the datagram reaches the pcb's queue, or is dropped when it is full.
@@ -355,6 +379,11 @@ Result<size_t> UdpSocket::receive(std::unique_lock<std::mutex>& lock, uint8_t* b
                                   int flags, Endpoint* from) {
   if (closed_) return Error::os(MP_EBADF);
   if (queue_.empty()) {
+    bool turn_done = false;
+    if ((flags & MP_MSG_PEEK) == 0) {
+      if (std::optional<Result<size_t>> taken = receive_turn(buf, len, from, &turn_done))
+        return *taken;
+    }
     const int64_t timeout = effective_recv_timeout_ms(flags);
     // Each check takes the kernel's next datagram straight into `buf` when nothing is queued.
     std::optional<Result<size_t>> direct;
@@ -364,8 +393,13 @@ Result<size_t> UdpSocket::receive(std::unique_lock<std::mutex>& lock, uint8_t* b
       return direct.has_value();
     };
     const Deadline deadline = Deadline::from_timeout_ms(timeout);
-    const WaitOutcome outcome =
-        timeout == 0 ? stack_->wait(lock, deadline, ready) : stack_->wait_reading_directly(lock, deadline, ready);
+    WaitOutcome outcome;
+    if (timeout == 0) {
+      // A turn of the loop just found nothing: so would the one the wait would run.
+      outcome = turn_done ? WaitOutcome::timed_out : stack_->wait(lock, deadline, ready);
+    } else {
+      outcome = stack_->wait_reading_directly(lock, deadline, ready, turn_done);
+    }
     if (direct) return *direct;
     if (outcome == WaitOutcome::interrupted) return Error::interrupted();
     if (closed_) return Error::os(MP_EBADF);
@@ -389,15 +423,9 @@ std::optional<Result<size_t>> UdpSocket::receive_directly(uint8_t* buf, size_t l
   uv_os_fd_t fd;
   if (uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd) != 0) return std::nullopt;
   sockaddr_storage sender{};
-  iovec piece{buf, len};
-  msghdr message{};
-  message.msg_name = &sender;
-  message.msg_namelen = sizeof(sender);
-  message.msg_iov = &piece;
-  message.msg_iovlen = 1;
   const int peek = (flags & MP_MSG_PEEK) ? MSG_PEEK : 0;
   // MSG_TRUNC: the datagram's own size comes back, for the trace and the byte count.
-  const ssize_t n = ::recvmsg(fd, &message, MSG_DONTWAIT | MSG_TRUNC | peek);
+  const ssize_t n = read_datagram(fd, buf, len, &sender, MSG_DONTWAIT | MSG_TRUNC | peek);
   if (n < 0) return std::nullopt;  // nothing there; ICMP errors never reach a lwIP UDP pcb
   const size_t size = static_cast<size_t>(n);
   if (!peek) {
@@ -406,6 +434,83 @@ std::optional<Result<size_t>> UdpSocket::receive_directly(uint8_t* buf, size_t l
   }
   if (from != nullptr) *from = from_host_address(reinterpret_cast<const sockaddr*>(&sender));
   return Result<size_t>(std::min(size, len));
+}
+
+// What the next turn of the loop and the receive after it would do, without the loop, when that
+// turn could do nothing but read this socket (so not while the link is shaped or down, a timer
+// is set, or anything else is open). The turn would queue what the kernel holds (on_receive)
+// and the receive take the first: here the first goes straight into the caller's buffer, the
+// rest of the turn queues behind it, and then it leaves the queue. That saves a turn of the
+// loop, an allocation and a copy per datagram of a request/response exchange. nullopt when the
+// kernel has nothing, or the shortcut does not apply.
+std::optional<Result<size_t>> UdpSocket::receive_turn(uint8_t* buf, size_t len, Endpoint* from,
+                                                      bool* turn_done) {
+  if (handle_ == nullptr || draining_ || !incoming_.empty() || !outgoing_.empty())
+    return std::nullopt;
+  const Link& link = stack_->link();
+  if (link.shaped() || !link.up() || limits_.udp_queue == 0) return std::nullopt;
+  if (!stack_->loop_serves_only(reinterpret_cast<uv_handle_t*>(handle_))) return std::nullopt;
+  uv_os_fd_t fd;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd) != 0) return std::nullopt;
+  // The turn's first two reads in one call: the first datagram into `buf`, the second (when
+  // there is one) into a block. MSG_TRUNC: the first one's own size comes back even when it is
+  // cut to `len`; no datagram is longer than a block.
+  std::unique_ptr<uint8_t[]> block = stack_->buffers().take();
+  sockaddr_storage senders[2]{};
+  iovec pieces[2] = {{buf, len}, {block.get(), BufferPool::kBlockSize}};
+  mmsghdr messages[2]{};
+  for (int i = 0; i < 2; ++i) {
+    messages[i].msg_hdr.msg_name = &senders[i];
+    messages[i].msg_hdr.msg_namelen = sizeof(senders[i]);
+    messages[i].msg_hdr.msg_iov = &pieces[i];
+    messages[i].msg_hdr.msg_iovlen = 1;
+  }
+  int got;
+  do {
+    got = ::recvmmsg(fd, messages, 2, MSG_DONTWAIT | MSG_TRUNC, nullptr);
+  } while (got < 0 && errno == EINTR);
+  if (got <= 0) {
+    stack_->buffers().give(std::move(block));
+    if (got == 0 || errno == EAGAIN || errno == EWOULDBLOCK) {
+      // The turn found nothing. It would also have put this socket in the loop's poll set, if
+      // no turn has yet; once there, the caller may wait without running the loop first.
+      // (libuv 1.44's loop_serves_only already says no before that turn; older ones may not.)
+      *turn_done = stack_->turns() > receiving_from_turn_;
+      return std::nullopt;
+    }
+    // An ICMP error (consumed, never seen by a lwIP UDP pcb) ends the loop's turn, and the
+    // receive would then read the kernel's next datagram directly. (One that comes in during
+    // the call, after the first datagram, stays pending for the next read, as if it had come
+    // in just after the turn.)
+    return receive_directly(buf, len, 0, from);
+  }
+  // The first datagram arrives (on_receive, deliver) and is taken from the queue at once.
+  const size_t size = messages[0].msg_len;
+  stack_->count_link_bytes(size);
+  trace_event("datagram-in", static_cast<int64_t>(size));
+  fire_event_locked();
+  stack_->notify_changed();
+  if (from != nullptr) *from = from_host_address(reinterpret_cast<const sockaddr*>(&senders[0]));
+  if (got == 2) {
+    // More followed it: they queue behind the first, which holds its place until taken.
+    queue_.push_back(Datagram{});
+    arrive(block.get(), messages[1].msg_len, reinterpret_cast<const sockaddr*>(&senders[1]));
+    read_rest_of_turn(fd, block.get(), kDatagramsPerTurn - 2);
+    queue_.pop_front();
+  }
+  stack_->buffers().give(std::move(block));
+  return Result<size_t>(std::min(size, len));
+}
+
+// The rest of uv__udp_recvmsg's turn: up to `reads` more datagrams, read into `block`, until
+// the kernel has none (or reports an error, which also ends the turn).
+void UdpSocket::read_rest_of_turn(int fd, uint8_t* block, int reads) {
+  for (int i = 0; i < reads; ++i) {
+    sockaddr_storage sender{};
+    const ssize_t n = read_datagram(fd, block, BufferPool::kBlockSize, &sender, MSG_DONTWAIT);
+    if (n < 0) return;
+    arrive(block, static_cast<size_t>(n), reinterpret_cast<const sockaddr*>(&sender));
+  }
 }
 
 Result<size_t> UdpSocket::do_recv(uint8_t* buf, size_t len, int flags) {

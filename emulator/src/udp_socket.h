@@ -57,6 +57,7 @@ class UdpSocket final : public Socket {
   void close_handle();
   Result<size_t> send_datagram(const uint8_t* data, size_t len, const Endpoint* to);
   void transmit(const uint8_t* data, size_t len, const Endpoint* to);
+  void arrive(const uint8_t* data, size_t size, const sockaddr* from);
   void deliver(Datagram datagram);
   void advance_link();
   void schedule_link_timer();
@@ -64,6 +65,9 @@ class UdpSocket final : public Socket {
   Result<size_t> receive(std::unique_lock<std::mutex>& lock, uint8_t* buf, size_t len, int flags,
                          Endpoint* from);
   std::optional<Result<size_t>> receive_directly(uint8_t* buf, size_t len, int flags, Endpoint* from);
+  std::optional<Result<size_t>> receive_turn(uint8_t* buf, size_t len, Endpoint* from,
+                                             bool* turn_done);
+  void read_rest_of_turn(int fd, uint8_t* block, int reads);
   Status set_membership(const std::vector<uint8_t>& request, bool join);
 
   static void on_alloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
@@ -73,6 +77,7 @@ class UdpSocket final : public Socket {
 
   uv_udp_t* handle_ = nullptr;
   int handle_family_ = 0;
+  uint64_t receiving_from_turn_ = 0;  // Stack::turns() when the handle started receiving
   std::shared_ptr<UdpSocket> self_;
   bool pcb_held_ = true;
   bool bound_ = false;

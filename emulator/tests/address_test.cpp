@@ -1,4 +1,5 @@
 // Address parsing as lwIP's ipaddr_aton does it (modlwip lwip_parse_inet_addr).
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
 #include "mpsock/address.h"
@@ -12,6 +13,19 @@ std::string parsed(const char* text, bool ipv6 = false) {
 }
 
 TEST(AddressParse, DottedQuad) { EXPECT_EQ(parsed("192.168.1.20"), "192.168.1.20"); }
+
+// Every byte value prints as inet_ntop prints it ("%u", no leading zeros).
+TEST(AddressFormat, Ipv4MatchesInetNtop) {
+  for (unsigned byte = 0; byte < 256; ++byte) {
+    const uint8_t b = static_cast<uint8_t>(byte);
+    const IpAddress ip = IpAddress::v4(b, static_cast<uint8_t>(255 - byte), b, 7);
+    char expected[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, ip.bytes.data(), expected, sizeof(expected));
+    EXPECT_EQ(ip.to_string(), expected);
+  }
+  EXPECT_EQ(IpAddress::any().to_string(), "0.0.0.0");
+  EXPECT_EQ(IpAddress::v4(255, 255, 255, 255).to_string(), "255.255.255.255");
+}
 
 TEST(AddressParse, EmptyMeansAny) {
   auto ip = IpAddress::parse("", false);

@@ -116,14 +116,20 @@ class Stack : public std::enable_shared_from_this<Stack> {
   // is some: after a wake-up `ready` is asked before the loop runs, and the loop runs only if
   // it still says no, so a round trip costs a turn of the loop, a poll(2) and a read, not two
   // turns of the loop on top of them.
+  // With `turn_done`, the caller has just done all the loop's next turn would have done (it was
+  // the loop's only work: see loop_serves_only) and found `ready` false, so the first pass goes
+  // straight to sleep.
   WaitOutcome wait_reading_directly(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
-                                    const std::function<bool()>& ready);
+                                    const std::function<bool()>& ready, bool turn_done = false);
   // The same for a caller whose `ready` writes straight to the kernel: the wait also wakes when
   // `fd` (the caller's socket, which the loop does not watch for room) can take more.
   WaitOutcome wait_writing_directly(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
                                     const std::function<bool()>& ready, int fd);
   // With the lock held: handles whatever the network has ready, without blocking.
   void pump();
+  // With the lock held: how many times the loop has run. A handle's watcher is in the kernel's
+  // poll set once the loop has run after it was started.
+  uint64_t turns() const { return turns_; }
   // With the lock held: wakes the threads waiting on this stack (state they watch changed).
   void notify_changed();
 
@@ -141,6 +147,11 @@ class Stack : public std::enable_shared_from_this<Stack> {
   void serve_background_work();
 
   // ---- For the core's own classes, with the lock held ----
+  // True when a turn of the loop could do nothing but serve `handle`: it is the only active
+  // handle, no request is in flight, no timer is set, no callback is pending, nothing is
+  // closing, and the network thread has no background work. The caller may then do that
+  // turn's work for its handle itself, without running the loop.
+  bool loop_serves_only(const uv_handle_t* handle) const;
   Link& link() { return link_; }
   // Data crossed the link (counts toward byte-triggered faults).
   void count_link_bytes(size_t bytes);
@@ -160,7 +171,8 @@ class Stack : public std::enable_shared_from_this<Stack> {
   explicit Stack(const Profile& profile);
   void remove_waiter(Waiter* waiter);
   WaitOutcome wait_with(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
-                        const std::function<bool()>& ready, bool ready_before_pump, int writable_fd = -1);
+                        const std::function<bool()>& ready, bool ready_before_pump,
+                        int writable_fd = -1, bool turn_done = false);
 
   mutable std::mutex mutex_;
   uv_loop_t loop_{};
@@ -170,6 +182,7 @@ class Stack : public std::enable_shared_from_this<Stack> {
   InterruptSource* interrupts_ = nullptr;
   std::unique_ptr<NetworkThread> network_thread_;
   int background_work_ = 0;
+  uint64_t turns_ = 0;
   std::vector<Waiter*> waiters_;
   std::vector<std::weak_ptr<Socket>> sockets_;
   std::atomic<int> pcbs_in_use_[3] = {0, 0, 0};

@@ -1,0 +1,280 @@
+// A UDP receive on a stack whose loop has nothing else to do reads the kernel itself instead of
+// running a turn of the loop (UdpSocket::receive_turn). It must behave exactly as the turn
+// would: the queue limit, truncation, peek, the link and the trace. Each test runs the same
+// exchange on a "quiet" stack (the socket is all the loop serves, so the shortcut applies) and,
+// where it compares, on a "busy" one (a second socket is open, so every receive runs the loop).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "peer.h"
+
+namespace mpsock {
+namespace {
+
+using namespace mpsock::test;
+
+// One turn of the loop, as a waiting call would run it.
+void run_loop_once(Stack& stack) {
+  std::lock_guard<std::mutex> guard(stack.mutex());
+  stack.pump();
+}
+
+uint64_t turns_of(Stack& stack) {
+  std::lock_guard<std::mutex> guard(stack.mutex());
+  return stack.turns();
+}
+
+// A bound socket, after a turn of the loop (as any call that waited would have run): the socket
+// is in the loop's poll set and the loop has nothing pending, so the shortcut can apply at once.
+struct Receiver {
+  std::shared_ptr<Stack> stack;
+  std::shared_ptr<Socket> socket;
+  std::shared_ptr<Socket> other;  // busy: keeps a second handle on the loop
+  uint16_t port = 0;
+
+  explicit Receiver(bool busy, std::shared_ptr<Stack> on = Stack::create()) : stack(std::move(on)) {
+    socket = open(stack, MP_SOCK_DGRAM);
+    EXPECT_TRUE(socket->bind(endpoint(0)));
+    port = socket->local_endpoint()->port;
+    if (busy) {
+      other = open(stack, MP_SOCK_DGRAM);
+      EXPECT_TRUE(other->bind(endpoint(0)));
+    }
+    run_loop_once(*stack);
+  }
+
+  // recv, as text; "<errno N>" for an error.
+  std::string recv(size_t n, int flags = 0) {
+    std::string buf(n, '\0');
+    auto got = socket->recvfrom(reinterpret_cast<uint8_t*>(&buf[0]), n, flags, nullptr);
+    if (!got) return "<errno " + std::to_string(got.error().code) + ">";
+    buf.resize(*got);
+    return buf;
+  }
+
+  // Non-blocking receives until EAGAIN.
+  std::vector<std::string> drain(size_t n = 16) {
+    std::vector<std::string> got;
+    for (;;) {
+      const std::string one = recv(n, MP_MSG_DONTWAIT);
+      if (one == "<errno 11>") return got;
+      got.push_back(one);
+    }
+  }
+};
+
+void native_sendto(int fd, const std::string& data, uint16_t port) {
+  sockaddr_in to = loopback(port);
+  ::sendto(fd, data.data(), data.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
+}
+
+// Lets datagrams sent over loopback reach the receiver's kernel socket, without running the
+// emulator's loop (a stack sleep would).
+void let_arrive() {
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
+std::vector<std::string> numbers(std::initializer_list<int> list) {
+  std::vector<std::string> out;
+  for (int n : list) out.push_back(std::to_string(n));
+  return out;
+}
+
+TEST(UdpReceiveTurn, TakesAWaitingDatagramWithoutRunningTheLoop) {
+  Receiver quiet(false);
+  Fd peer = udp_socket();
+  native_sendto(peer.get(), "ping", quiet.port);
+  let_arrive();
+  run_loop_once(*quiet.stack);  // queues "ping"
+  native_sendto(peer.get(), "pong", quiet.port);
+  let_arrive();
+  const uint64_t turns = turns_of(*quiet.stack);
+  EXPECT_EQ(quiet.recv(16), "ping");
+  EXPECT_EQ(quiet.recv(16), "pong");
+  EXPECT_EQ(quiet.recv(16, MP_MSG_DONTWAIT), "<errno 11>");
+  EXPECT_EQ(turns_of(*quiet.stack), turns);
+
+  Receiver busy(true);
+  native_sendto(peer.get(), "ping", busy.port);
+  let_arrive();
+  const uint64_t busy_turns = turns_of(*busy.stack);
+  EXPECT_EQ(busy.recv(16), "ping");
+  EXPECT_GT(turns_of(*busy.stack), busy_turns);
+}
+
+// Datagrams that arrived while nobody received: the first four are kept, the rest dropped,
+// as when a turn of the loop queues them.
+TEST(UdpReceiveTurn, QueueLimitHoldsForDatagramsWaitingInTheKernel) {
+  for (bool busy : {false, true}) {
+    Receiver r(busy);
+    Fd peer = udp_socket();
+    for (int i = 1; i <= 6; ++i) native_sendto(peer.get(), std::to_string(i), r.port);
+    let_arrive();
+    EXPECT_EQ(r.drain(), numbers({1, 2, 3, 4})) << (busy ? "busy" : "quiet");
+    // Blocking, the dropped ones do not turn up later either.
+    r.socket->set_timeout_ms(50);
+    EXPECT_EQ(r.recv(16), "<errno 110>");
+  }
+}
+
+// More than one turn's worth (uv__udp_recvmsg reads 32 a turn): the same datagrams survive
+// whether the loop's turns or the receives read them.
+TEST(UdpReceiveTurn, BurstLongerThanATurnKeepsWhatTheLoopKeeps) {
+  std::vector<std::string> kept[2];
+  for (bool busy : {false, true}) {
+    Receiver r(busy);
+    Fd peer = udp_socket();
+    for (int i = 0; i < 40; ++i) native_sendto(peer.get(), std::to_string(i), r.port);
+    let_arrive();
+    kept[busy] = r.drain();
+  }
+  EXPECT_EQ(kept[0], kept[1]);
+  ASSERT_EQ(kept[0].size(), 8u);  // four from each of two turns
+  EXPECT_EQ(std::vector<std::string>(kept[0].begin(), kept[0].begin() + 4), numbers({0, 1, 2, 3}));
+}
+
+TEST(UdpReceiveTurn, TruncatesAndDiscardsTheRestWithMoreWaiting) {
+  Receiver r(false);
+  Fd peer = udp_socket();
+  native_sendto(peer.get(), "0123456789", r.port);
+  native_sendto(peer.get(), "next", r.port);
+  native_sendto(peer.get(), "", r.port);
+  let_arrive();
+  EXPECT_EQ(r.recv(4), "0123");
+  EXPECT_EQ(r.recv(100), "next");
+  EXPECT_EQ(r.recv(100, MP_MSG_DONTWAIT), "");
+  EXPECT_EQ(r.recv(100, MP_MSG_DONTWAIT), "<errno 11>");
+}
+
+TEST(UdpReceiveTurn, PeekLeavesAWaitingDatagram) {
+  Receiver r(false);
+  Fd peer = udp_socket();
+  native_sendto(peer.get(), "once", r.port);
+  let_arrive();
+  EXPECT_EQ(r.recv(10, MP_MSG_PEEK), "once");
+  EXPECT_EQ(r.recv(10, MP_MSG_PEEK | MP_MSG_DONTWAIT), "once");
+  EXPECT_EQ(r.recv(10), "once");
+  EXPECT_EQ(r.recv(10, MP_MSG_DONTWAIT), "<errno 11>");
+}
+
+// A datagram that reaches the host while the link is down is lost, though the kernel has it.
+TEST(UdpReceiveTurn, DatagramArrivingWhileTheLinkIsDownIsLost) {
+  Receiver r(false);
+  Fd peer = udp_socket();
+  r.stack->set_link_up(false);
+  native_sendto(peer.get(), "lost", r.port);
+  let_arrive();
+  EXPECT_EQ(r.recv(10, MP_MSG_DONTWAIT), "<errno 11>");
+  r.stack->set_link_up(true);
+  r.socket->set_timeout_ms(50);
+  EXPECT_EQ(r.recv(10), "<errno 110>");
+  native_sendto(peer.get(), "kept", r.port);
+  let_arrive();
+  EXPECT_EQ(r.recv(10), "kept");
+}
+
+TEST(UdpReceiveTurn, LossyLinkStillShapesWhatArrives) {
+  auto stack = Stack::create();
+  LinkConditions lossy;
+  lossy.loss = 1.0;
+  stack->set_conditions(lossy);
+  Receiver r(false, stack);
+  Fd peer = udp_socket();
+  native_sendto(peer.get(), "gone", r.port);
+  let_arrive();
+  r.socket->set_timeout_ms(50);
+  EXPECT_EQ(r.recv(10), "<errno 110>");
+}
+
+// A receive that found nothing sleeps without another turn, and still wakes for a datagram
+// sent later, for a close from another thread, and at its timeout.
+TEST(UdpReceiveTurn, BlockedReceiveWakesForLateDatagramCloseAndTimeout) {
+  Receiver r(false);
+  Fd peer = udp_socket();
+  std::thread late([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    native_sendto(peer.get(), "late", r.port);
+  });
+  r.socket->set_timeout_ms(5000);
+  EXPECT_EQ(r.recv(10), "late");
+  late.join();
+
+  r.socket->set_timeout_ms(30);
+  EXPECT_EQ(r.recv(10), "<errno 110>");
+
+  std::thread closer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    r.socket->close();
+  });
+  r.socket->set_timeout_ms(5000);
+  EXPECT_EQ(r.recv(10), "<errno 9>");
+  closer.join();
+}
+
+// Before any turn of the loop the socket is not in the loop's poll set yet: the first wait must
+// run the loop, or it would sleep through the datagram.
+TEST(UdpReceiveTurn, FirstReceiveOnAFreshSocketWakesForALateDatagram) {
+  auto stack = Stack::create();
+  auto s = open(stack, MP_SOCK_DGRAM);
+  ASSERT_TRUE(s->bind(endpoint(0)));
+  const uint16_t port = s->local_endpoint()->port;
+  Fd peer = udp_socket();
+  std::thread late([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    native_sendto(peer.get(), "late", port);
+  });
+  s->set_timeout_ms(2000);
+  char buf[8];
+  auto got = s->recv(reinterpret_cast<uint8_t*>(buf), sizeof(buf), 0);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(std::string(buf, *got), "late");
+  late.join();
+}
+
+std::vector<std::string> socket_trace(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("\"sock\":1,") == std::string::npos) continue;
+    // Drop the time stamp: {"t":...,"sock":...
+    const size_t sock = line.find("\"sock\"");
+    lines.push_back(line.substr(sock));
+  }
+  return lines;
+}
+
+// Byte counts and trace records come out the same, in the same order, with or without the loop.
+TEST(UdpReceiveTurn, TraceMatchesTheLoop) {
+  Fd peer = udp_socket();  // one sender for both, so the records name the same source
+  std::vector<std::string> traces[2];
+  for (bool busy : {false, true}) {
+    char path[] = "/tmp/mpsock-turn-trace-XXXXXX";
+    const int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    ::close(fd);
+    auto stack = Stack::create();
+    ASSERT_TRUE(stack->trace().open(path));
+    Receiver r(busy, stack);
+    native_sendto(peer.get(), "one", r.port);
+    let_arrive();
+    EXPECT_EQ(r.recv(2), "on");
+    for (int i = 0; i < 6; ++i) native_sendto(peer.get(), "burst" + std::to_string(i), r.port);
+    let_arrive();
+    EXPECT_EQ(r.drain().size(), 4u);
+    EXPECT_EQ(stack->link_bytes(), 3u + 6 * 6u);
+    r.socket->close();
+    stack->trace().close();
+    traces[busy] = socket_trace(path);
+    std::remove(path);
+  }
+  EXPECT_EQ(traces[0], traces[1]);
+  EXPECT_GT(traces[0].size(), 10u);
+}
+
+}  // namespace
+}  // namespace mpsock
