@@ -101,6 +101,9 @@ WaitOutcome Stack::wait_reading_directly(std::unique_lock<std::mutex>& lock,
 
 WaitOutcome Stack::wait_writing_directly(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
                                          const std::function<bool()>& ready, int fd) {
+  // A write the kernel takes at once needs nothing from the loop: the poll below watches `fd`
+  // itself, and timers run on the network thread. Only a caller left waiting runs the loop.
+  if (ready()) return WaitOutcome::ready;
   return wait_with(lock, deadline, ready, true, fd);
 }
 
