@@ -2,6 +2,7 @@
 capability needs, outcomes (pass, fail with a diff, skip, a DUT that raises or hangs, a
 host part that fails), reports and the `mpsock conformance` command."""
 
+import sys
 import textwrap
 import time
 import xml.etree.ElementTree as ET
@@ -190,3 +191,26 @@ def test_command_runs_cases_and_writes_junit(run_mpsock, tmp_path):
     assert ET.parse(report).getroot().find("testsuite").get("tests") == "2"
     listed = run_mpsock("conformance", "--list")
     assert "tcp_recv_one_segment" in listed.stdout and "emulator" in listed.stdout
+
+
+# CPython stands in for "another interpreter with MicroPython's command line" (`-c PROGRAM`): its
+# native sockets pass the cases a plain client passes, and it has no time.ticks_ms, so a timing
+# case fails there with the firmware's expected output beside what it printed.
+FOREIGN = "exec:" + sys.executable
+AGREED, DISAGREED = "tcp_client_round_trip", "timeout_recv_etimedout"
+
+
+def test_exec_target_runs_the_cases_on_another_interpreter(run_mpsock):
+    result = run_mpsock("conformance", "--target", FOREIGN, "-k", AGREED + "," + DISAGREED)
+    assert result.returncode != 0
+    assert "1 passed, 1 failed, 0 skipped" in result.stdout
+    assert "--- %s: line 1: expected 'recv 110 waited about the timeout True'" % DISAGREED in result.stdout
+
+
+def test_compare_shows_only_the_cases_where_two_targets_disagree(run_mpsock):
+    result = run_mpsock("conformance", "--compare", "emulator", FOREIGN, "-k", AGREED + "," + DISAGREED)
+    assert result.returncode != 0  # a disagreement fails a CI job that compares
+    comparison = result.stdout.split("Comparison:", 1)[1]
+    assert "--- %s: A pass, B fail" % DISAGREED in comparison
+    assert AGREED not in comparison
+    assert "2 cases compared, 1 disagree" in comparison
