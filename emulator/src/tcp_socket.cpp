@@ -88,8 +88,8 @@ Status TcpSocket::open_handle(const IpAddress& family_of) {
 
 void TcpSocket::apply_options() {
   if (handle_ == nullptr) return;
-  uv_os_fd_t fd = -1;
-  if (uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd) == 0) {
+  const int fd = kernel_fd();
+  if (fd >= 0) {
     const int reuse = reuse_address_ ? 1 : 0;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse));
   }
@@ -671,9 +671,9 @@ Result<size_t> TcpSocket::receive(std::unique_lock<std::mutex>& lock, uint8_t* b
 // caller's buffer (one segment at most), saving a copy and a turn of the loop. nullopt when the
 // kernel has nothing either, or the link is in the way.
 std::optional<Result<size_t>> TcpSocket::receive_directly(uint8_t* buf, size_t len, int flags) {
-  if (state_ != State::connected || handle_ == nullptr || !reading_ || uses_link()) return std::nullopt;
-  uv_os_fd_t fd;
-  if (uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd) != 0) return std::nullopt;
+  if (state_ != State::connected || !reading_ || uses_link()) return std::nullopt;
+  const int fd = kernel_fd();
+  if (fd < 0) return std::nullopt;
   const size_t want = std::min(len, limits_.tcp_mss);
   if (want == 0) return std::nullopt;
   const ssize_t n = ::recv(fd, buf, want, MSG_DONTWAIT | ((flags & MP_MSG_PEEK) ? MSG_PEEK : 0));
@@ -718,10 +718,16 @@ size_t TcpSocket::send_room() const {
   return limits_.tcp_snd_buf > used ? limits_.tcp_snd_buf - used : 0;
 }
 
-size_t TcpSocket::unacked_in_kernel() const {
-  if (!counts_kernel_unacked_ || handle_ == nullptr) return 0;
+// The host socket under the handle, or -1 when there is none (yet, or any more).
+int TcpSocket::kernel_fd() const {
   uv_os_fd_t fd;
-  if (uv_fileno(reinterpret_cast<const uv_handle_t*>(handle_), &fd) != 0) return 0;
+  if (handle_ == nullptr || uv_fileno(reinterpret_cast<const uv_handle_t*>(handle_), &fd) != 0) return -1;
+  return fd;
+}
+
+size_t TcpSocket::unacked_in_kernel() const {
+  const int fd = counts_kernel_unacked_ ? kernel_fd() : -1;
+  if (fd < 0) return 0;
   int queued = 0;
   if (ioctl(fd, SIOCOUTQ, &queued) != 0 || queued < 0) return 0;
   return static_cast<size_t>(queued);
@@ -729,9 +735,8 @@ size_t TcpSocket::unacked_in_kernel() const {
 
 // The connection's pending error in the kernel (a reset from the peer), 0 when none.
 int TcpSocket::kernel_error() const {
-  if (handle_ == nullptr) return 0;
-  uv_os_fd_t fd;
-  if (uv_fileno(reinterpret_cast<const uv_handle_t*>(handle_), &fd) != 0) return 0;
+  const int fd = kernel_fd();
+  if (fd < 0) return 0;
   int error = 0;
   socklen_t length = sizeof(error);
   if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) return 0;
@@ -904,9 +909,8 @@ Status TcpSocket::do_sendall(const uint8_t* data, size_t len) {
 // state, a shaped link, an error). Not for a camera-sized send buffer, whose room the kernel's
 // unacknowledged bytes decide.
 Result<size_t> TcpSocket::send_directly(std::unique_lock<std::mutex>& lock, const uint8_t* data, size_t len) {
-  uv_os_fd_t fd;
-  if (counts_kernel_unacked_ || handle_ == nullptr) return size_t{0};
-  if (uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd) != 0) return size_t{0};
+  const int fd = counts_kernel_unacked_ ? -1 : kernel_fd();
+  if (fd < 0) return size_t{0};
   size_t done = 0;
   const auto ready = [&] {
     const bool open = state_ == State::connected || state_ == State::peer_closed;

@@ -105,6 +105,7 @@ class TcpSocket final : public Socket {
   void take_waiting_connection(bool just_arrived = false);
   void retry_waiting_connection_later();
   static void on_syn_retry(uv_timer_t* timer);
+  int kernel_fd() const;
   int kernel_error() const;
   size_t unacked_in_kernel() const;
   void watch_acks();
