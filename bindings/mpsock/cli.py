@@ -55,7 +55,8 @@ def add_network_options(parser):
                        help="each way, e.g. 2Mbit")
     group.add_argument("--loss", type=_unit_type(units.fraction), default=0.0, metavar="FRACTION",
                        help="packet loss, e.g. 1%% (TCP sees delay, UDP loses datagrams)")
-    group.add_argument("--seed", type=int, default=1, help="random seed for jitter and loss (default 1)")
+    group.add_argument("--seed", type=int, default=1,
+                       help="random seed for jitter, loss and the camera's test pattern (default 1)")
     group.add_argument("--fault", dest="faults", action="append", default=[], type=_fault_spec, metavar="SPEC",
                        help="inject a fault: reset@2s, close@64KB, 'link-down@5s for 3s', dns-fail:NAME (repeatable)")
     group.add_argument("--trace", metavar="FILE", help="record every socket call and network event (JSON lines)")
@@ -64,6 +65,22 @@ def add_network_options(parser):
                             "off it (down: the script's own network code must connect); default $MPSOCK_NETWORK")
     group.add_argument("--connect-time", type=_unit_type(units.milliseconds), metavar="TIME",
                        help="how long joining the WiFi or LAN takes (default 2s, or $MPSOCK_CONNECT_TIME)")
+
+
+def _frame_timing(text):
+    if text not in ("sensor", "off"):
+        raise argparse.ArgumentTypeError("expected 'sensor' or 'off', got %r" % text)
+    return text
+
+
+def add_camera_options(parser):
+    group = parser.add_argument_group("camera (csi, sensor, image)")
+    group.add_argument("--frames", metavar="PATH",
+                       help="take pictures from PATH (a folder of images, an image, an MJPEG file, or a video "
+                            "ffmpeg decodes) instead of the test pattern; scaled to the frame size the script sets")
+    group.add_argument("--frame-timing", type=_frame_timing, default="sensor", metavar="sensor|off",
+                       help="sensor (default): frames come at the profile's sensor rate for the frame size; "
+                            "off: each snapshot returns at once (to measure the script, not the sensor)")
 
 
 def conditions_of(args):
@@ -90,7 +107,8 @@ def cmd_run(args):
         runner.prepare(profile=args.profile, expose=args.expose, hosts=args.hosts, offline=args.offline or None,
                        conditions=conditions_of(args), faults=args.faults, trace=args.trace,
                        network=None if args.network is None else args.network == "up",
-                       connect_ms=args.connect_time)
+                       connect_ms=args.connect_time,
+                       camera=dict(frames=args.frames, seed=args.seed, timing=args.frame_timing == "sensor"))
     except (ValueError, OSError) as error:
         print("mpsock: %s" % error, file=sys.stderr)
         return 2
@@ -150,6 +168,7 @@ def build_parser():
     run = commands.add_parser("run", help="run a camera script under the emulator")
     add_stack_options(run)
     add_network_options(run)
+    add_camera_options(run)
     run.add_argument("script", help="the script to run")
     run.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
     run.set_defaults(handler=cmd_run)

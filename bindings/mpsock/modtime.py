@@ -73,11 +73,47 @@ def sleep_us(us):
     _sleep_ms(_require_int(us, "us") / 1000.0)
 
 
+class clock:
+    """OpenMV's time.clock(): tick() marks the start of a frame; fps() and avg() count one
+    frame ending now and give frames per second and milliseconds per frame, averaged over about
+    two seconds (then they start over), in ticks_ms as on the camera."""
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        self._start = ticks_ms()
+        self._ticks = 0
+        self._frames = 0
+
+    def tick(self):
+        self._start = ticks_ms()
+
+    def _frame_done(self):
+        self._frames += 1
+        self._ticks += ticks_diff(ticks_ms(), self._start)
+
+    def fps(self):
+        self._frame_done()
+        fps = 1000.0 * self._frames / self._ticks if self._ticks else float("inf")
+        if self._ticks >= 2000:
+            self._ticks = 0
+            self._frames = 0
+        return fps
+
+    def avg(self):
+        self._frame_done()
+        return self._ticks / self._frames
+
+    def __repr__(self):
+        return "<clock>"
+
+
 def make_module(name="time"):
     module = types.ModuleType(name)
     for key in dir(_host_time):
         if not key.startswith("__"):
             setattr(module, key, getattr(_host_time, key))
-    for function in (ticks_ms, ticks_us, ticks_cpu, ticks_diff, ticks_add, sleep, sleep_ms, sleep_us):
+    for function in (ticks_ms, ticks_us, ticks_cpu, ticks_diff, ticks_add, sleep, sleep_ms, sleep_us, clock):
         setattr(module, function.__name__, function)
     return module

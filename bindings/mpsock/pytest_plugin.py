@@ -17,7 +17,8 @@ it printed, its exit status and its trace.
 Options of both (all keywords; None keeps `mpsock run`'s default): profile, latency, jitter,
 bandwidth (with units, "30ms", "2Mbit", or plain numbers: ms and bit/s), loss ("1%" or 0.01),
 seed, faults (list of specs), hosts ({"name": "ip"}), offline, expose, network ("up"/"down"),
-connect_time, trace (True: record and parse one), timeout (s), env, cwd. Defaults for a test
+connect_time, frames (a path), frame_timing ("sensor"/"off"), trace (True: record and parse
+one), timeout (s), env, cwd. Defaults for a test
 come from `@pytest.mark.mpsock(...)` with the same keywords, and the profile from
 `--mpsock-profile NAME`.
 
@@ -172,6 +173,10 @@ def command_line(script, args, options, trace_path):
         command += ["--network", network if isinstance(network, str) else ("up" if network else "down")]
     if options.get("connect_time") is not None:
         command += ["--connect-time", _quantity(options["connect_time"], "ms")]
+    if options.get("frames") is not None:
+        command += ["--frames", str(options["frames"])]
+    if options.get("frame_timing") is not None:
+        command += ["--frame-timing", options["frame_timing"]]
     if trace_path:
         command += ["--trace", trace_path]
     return command + [str(script)] + [str(a) for a in args]
@@ -191,6 +196,8 @@ _KNOWN_OPTIONS = frozenset(
         "expose",
         "network",
         "connect_time",
+        "frames",
+        "frame_timing",
         "trace",
         "timeout",
         "env",

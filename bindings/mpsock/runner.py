@@ -9,7 +9,7 @@ import sys
 import traceback
 import types
 
-from . import _mpsock, moderrno, network_state, signals
+from . import _mpsock, camera_config, moderrno, network_state, signals
 from .importer import ScriptImports
 from .modules import script_modules
 
@@ -25,12 +25,13 @@ class Style:
 
 
 def prepare(profile=None, expose=False, hosts=(), offline=None, conditions=None, faults=(), trace=None,
-            network=None, connect_ms=None):
+            network=None, connect_ms=None, camera=None):
     """Sets up the emulated stack for a run: profile, host table, network conditions, trace,
     whether the camera starts on the network (`network`: True, False or None for
-    $MPSOCK_NETWORK) and how long joining takes, faults (their times count from here), signal
-    delivery, and a clean shutdown at exit (after the script's threads end, so they can still
-    use their sockets)."""
+    $MPSOCK_NETWORK) and how long joining takes, faults (their times count from here), the
+    camera (`camera`: frames, seed and timing for camera.configure), signal delivery, and a
+    clean shutdown at exit (after the script's threads end, so they can still use their
+    sockets)."""
     global _shutdown_registered
     if profile:
         _mpsock.use_profile(profile)
@@ -49,6 +50,8 @@ def prepare(profile=None, expose=False, hosts=(), offline=None, conditions=None,
     network_state.boot(start_connected=network, connect_ms=connect_ms)
     for fault in faults:
         _mpsock.add_fault(fault)
+    if camera:
+        camera_config.configure(**camera)
     signals.install()
     if not _shutdown_registered:
         atexit.register(_mpsock.shutdown)

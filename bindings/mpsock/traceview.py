@@ -2,7 +2,8 @@
 one section per socket, then the link's own events and the totals.
 
 A record is a call ({"t", "sock", "call", arguments..., "result" | "errno" | "error"}), a
-socket event ({"t", "sock", "event", "bytes"?}) or a link event ({"t", "event"}, no socket).
+socket event ({"t", "sock", "event", "bytes"?}), a link event ({"t", "event"}, no socket) or a
+board event ({"t", "event": "led", "led", "on", "intensity"}: an LED changed).
 """
 
 import json
@@ -17,6 +18,8 @@ IN_EVENTS = ("data-in", "datagram-in")
 # Events whose number is an errno, not a byte count (the core records it under "bytes"; "errno"
 # is read too).
 ERRNO_EVENTS = ("reset", "error")
+# Events of the board rather than the network (shown in their own section).
+BOARD_EVENTS = ("led",)
 
 # Calls whose "len" is the data handed over (shown as <N bytes>), not a buffer size.
 DATA_CALLS = ("send", "sendall", "sendto", "write")
@@ -136,6 +139,16 @@ def link_event_text(record):
     return event
 
 
+def board_event_text(record):
+    if record["event"] == "led":
+        text = "%s %s" % (record.get("led", "?"), "on" if record.get("on") else "off")
+        intensity = record.get("intensity")
+        if record.get("on") and intensity not in (None, 255):
+            text += " (intensity %s)" % intensity
+        return text
+    return record["event"]
+
+
 class Totals:
     """What a trace adds up to."""
 
@@ -197,8 +210,11 @@ def timeline_lines(records):
     """The whole report: per-socket timelines, the link's events, the totals."""
     by_socket = {}
     link_events = []
+    board_events = []
     for record in records:
-        if record.get("sock") is None:
+        if record.get("sock") is None and record.get("event") in BOARD_EVENTS:
+            board_events.append(record)
+        elif record.get("sock") is None:
             link_events.append(record)
         else:
             by_socket.setdefault(record["sock"], []).append(record)
@@ -221,6 +237,11 @@ def timeline_lines(records):
         lines.append("link")
         for record in link_events:
             lines.append("  %10.6f  %s" % (record["t"], link_event_text(record)))
+        lines.append("")
+    if board_events:
+        lines.append("board")
+        for record in board_events:
+            lines.append("  %10.6f  %s" % (record["t"], board_event_text(record)))
         lines.append("")
     lines.append("totals")
     lines.extend("  " + line for line in Totals(records).lines())

@@ -4,6 +4,7 @@
 #include <pybind11/stl.h>
 #include <pythread.h>
 
+#include "image_buffer.h"
 #include "modselect.h"
 #include "modsocket.h"
 #include "mpsock/fault.h"
@@ -11,6 +12,7 @@
 #include "mpsock/profile.h"
 #include "mpsock/resolver.h"
 #include "mpsock/stack.h"
+#include "mpsock/trace.h"
 #include "py_errors.h"
 #include "runtime.h"
 #include "without_gil.h"
@@ -39,7 +41,42 @@ pyb::dict describe(const Profile& p) {
   d["close_timeout_ms"] = p.close_timeout_ms;
   d["ipv6"] = p.ipv6;
   d["strict_surface"] = p.strict_surface;
+  pyb::dict camera;
+  camera["board_type"] = p.omv_board_type;
+  camera["arch"] = p.omv_arch;
+  camera["firmware"] = p.omv_version;
+  camera["sensor"] = p.sensor_name;
+  camera["chip_id"] = p.sensor_chip_id;
+  camera["max_width"] = p.sensor_max_width;
+  camera["max_height"] = p.sensor_max_height;
+  pyb::list modes;
+  for (const SensorMode& mode : p.sensor_modes) modes.append(pyb::make_tuple(mode.max_width, mode.max_height, mode.fps));
+  camera["modes"] = modes;
+  d["camera"] = camera;
   return d;
+}
+
+// A trace record from the mpsock package (a board event such as an LED): event name plus
+// fields of int, float, bool or str.
+TraceRecord board_record(const std::string& event, const pyb::dict& fields) {
+  TraceRecord record;
+  record.add("event", event);
+  for (auto item : fields) {
+    const std::string key = pyb::str(item.first);
+    pyb::handle value = item.second;
+    if (pyb::isinstance<pyb::bool_>(value)) {
+      record.add(key, value.cast<bool>());
+    } else if (pyb::isinstance<pyb::int_>(value)) {
+      record.add(key, value.cast<int64_t>());
+    } else if (pyb::isinstance<pyb::float_>(value)) {
+      record.add(key, value.cast<double>());
+    } else if (pyb::isinstance<pyb::str>(value)) {
+      record.add(key, value.cast<std::string>());
+    } else {
+      throw pyb::type_error("trace field '" + key + "' must be int, float, bool or str");
+    }
+  }
+  return record;
 }
 
 const Profile& profile_named(const std::string& name) {
@@ -70,6 +107,7 @@ PYBIND11_MODULE(_mpsock, m) {
   define_socket_module(lwip_desktop, true);
   pyb::module_ select = m.def_submodule("select", "the firmware's select module");
   define_select_module(select);
+  define_image_buffer(m);
 
   // ---- Controls for the mpsock package ----
   m.def("profiles", [] {
@@ -146,6 +184,14 @@ PYBIND11_MODULE(_mpsock, m) {
   m.def("trace_to", [](const std::string& path) { check(current_stack()->trace().open(path)); },
         "Records every socket call and network event to `path` as JSON lines.");
   m.def("trace_stop", [] { current_stack()->trace().close(); });
+  m.def("trace_board_event", [](const std::string& event, const pyb::dict& fields) {
+    Trace& trace = current_stack()->trace();
+    if (trace.enabled()) trace.write(board_record(event, fields));
+  }, pyb::arg("event"), pyb::arg("fields") = pyb::dict(),
+     "Records a board event (an LED, the camera) in the trace, when tracing.");
+  m.def("frame_interval_us", [](int width, int height) {
+    return current_stack()->profile().frame_interval_us(width, height);
+  }, "Microseconds between two frames of the current profile's sensor at that size (0: unpaced).");
   m.def("shutdown", [] {
     auto stack = current_stack();
     // Threads this wakes (blocked on sockets it closes) park rather than race finalization.

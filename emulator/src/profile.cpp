@@ -98,10 +98,70 @@ std::vector<Profile> make_profiles() {
   return profiles;
 }
 
+// ---- The camera of each board ----
+
+// OV5640 datasheet, key specifications, "maximum image transfer rate": QVGA 120 fps, VGA 90,
+// 720p 60, 1280x960 45, 1080p 30, full 2592x1944 15.
+const std::vector<SensorMode> kOv5640Modes = {
+    {320, 240, 120}, {640, 480, 90}, {1280, 720, 60}, {1280, 960, 45}, {1920, 1080, 30}, {2592, 1944, 15},
+};
+// PixArt PAG7936 (1280x800 global shutter): full frame at 60 fps, 2x2 binned at 120 fps.
+const std::vector<SensorMode> kPag7936Modes = {{640, 400, 120}, {1280, 800, 60}};
+
+constexpr const char kCameraSource[] =
+    " Camera: OpenMV boards/<board>/board_config.h OMV_BOARD_TYPE, OMV_BOARD_ARCH and the sensor "
+    "drivers enabled; chip IDs from OpenMV's omv_csi.h; frame rates from the sensor's datasheet "
+    "(OV5640: maximum image transfer rate per output size).";
+
+void set_camera(Profile& p, const char* board_type, const char* arch, const char* sensor, int chip_id,
+                int max_width, int max_height, const std::vector<SensorMode>& modes) {
+  p.source += kCameraSource;
+  p.omv_board_type = board_type;
+  p.omv_arch = arch;
+  p.sensor_name = sensor;
+  p.sensor_chip_id = chip_id;
+  p.sensor_max_width = max_width;
+  p.sensor_max_height = max_height;
+  p.sensor_modes = modes;
+}
+
+// Kept apart from make_profiles so the network limits and the camera read separately.
+void add_cameras(std::vector<Profile>& profiles) {
+  for (Profile& p : profiles) {
+    if (p.name == "openmv-rt1062") {
+      set_camera(p, "IMXRT1060", "OMVRT1060 32768 SDRAM", "OV5640", 0x56, 2592, 1944, kOv5640Modes);
+    } else if (p.name == "openmv-ae3") {
+      set_camera(p, "AE3", "OPENMV AE3", "PAG7936", 0x7936, 1280, 800, kPag7936Modes);
+    } else if (p.name == "openmv-n6") {
+      set_camera(p, "N6", "OpenMV N6", "PAG7936", 0x7936, 1280, 800, kPag7936Modes);
+    } else {
+      // No OpenMV camera (a generic board, the desktop): an OV5640's surface, frames unpaced.
+      set_camera(p, "", "", "OV5640", 0x56, 2592, 1944, {});
+    }
+  }
+}
+
 }  // namespace
 
+int64_t Profile::frame_interval_us(int width, int height) const {
+  for (const SensorMode& mode : sensor_modes) {
+    if (width <= mode.max_width && height <= mode.max_height && mode.fps > 0) {
+      return static_cast<int64_t>(1e6 / mode.fps + 0.5);
+    }
+  }
+  // Larger than every mode (a custom size): the slowest mode's rate.
+  if (!sensor_modes.empty() && sensor_modes.back().fps > 0) {
+    return static_cast<int64_t>(1e6 / sensor_modes.back().fps + 0.5);
+  }
+  return 0;
+}
+
 const std::vector<Profile>& builtin_profiles() {
-  static const std::vector<Profile> profiles = make_profiles();
+  static const std::vector<Profile> profiles = [] {
+    std::vector<Profile> made = make_profiles();
+    add_cameras(made);
+    return made;
+  }();
   return profiles;
 }
 

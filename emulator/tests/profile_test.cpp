@@ -67,5 +67,34 @@ TEST(Profiles, DesktopLiftsTheLimits) {
   EXPECT_FALSE(desktop->strict_surface);
 }
 
+TEST(Profiles, CameraFrameIntervalFollowsTheSensorMode) {
+  const Profile* rt1062 = find_profile("openmv-rt1062");
+  ASSERT_NE(rt1062, nullptr);
+  EXPECT_EQ(rt1062->sensor_name, "OV5640");
+  EXPECT_EQ(rt1062->frame_interval_us(320, 240), 8333);   // QVGA: 120 fps
+  EXPECT_EQ(rt1062->frame_interval_us(160, 120), 8333);   // smaller frames read out in the QVGA mode
+  EXPECT_EQ(rt1062->frame_interval_us(640, 480), 11111);  // VGA: 90 fps
+  EXPECT_EQ(rt1062->frame_interval_us(1280, 1024), 33333);  // taller than 1280x960: the 1080p mode
+  EXPECT_EQ(rt1062->frame_interval_us(2592, 1944), 66667);
+  EXPECT_EQ(rt1062->frame_interval_us(4000, 3000), 66667);  // past the largest mode: its rate
+}
+
+TEST(Profiles, DesktopFramesAreNotPaced) {
+  const Profile* desktop = find_profile("desktop");
+  ASSERT_NE(desktop, nullptr);
+  EXPECT_EQ(desktop->frame_interval_us(320, 240), 0);
+  EXPECT_EQ(desktop->frame_interval_us(2592, 1944), 0);
+}
+
+TEST(Profiles, OpenMvBoardsNameTheirCamera) {
+  for (const char* name : {"openmv-rt1062", "openmv-ae3", "openmv-n6"}) {
+    const Profile* p = find_profile(name);
+    ASSERT_NE(p, nullptr);
+    EXPECT_FALSE(p->omv_board_type.empty()) << name;
+    EXPECT_FALSE(p->sensor_modes.empty()) << name;
+    EXPECT_NE(p->source.find("board_config.h"), std::string::npos) << name;
+  }
+}
+
 }  // namespace
 }  // namespace mpsock

@@ -3,11 +3,19 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace mpsock {
+
+// One readout mode of a camera sensor: frames up to max_width x max_height come at `fps`.
+struct SensorMode {
+  int max_width = 0;
+  int max_height = 0;
+  double fps = 0;
+};
 
 struct Profile {
   std::string name;
@@ -36,6 +44,21 @@ struct Profile {
   int udp_sockets_available() const {
     return udp_pcbs == unlimited ? unlimited : udp_pcbs - udp_pcbs_for_system;
   }
+
+  // ---- The camera: what csi/sensor and omv report, and how fast the sensor delivers ----
+  std::string omv_board_type;   // omv.board_type() (OpenMV's OMV_BOARD_TYPE)
+  std::string omv_arch;         // omv.arch() (OMV_BOARD_ARCH)
+  std::string omv_version = "4.7.0";  // omv.version_string(): the OpenMV firmware release
+  std::string sensor_name;      // the camera module the board ships with, e.g. "OV5640"
+  int sensor_chip_id = 0;       // CSI.cid() / sensor.get_id(): OpenMV's chip ID (omv_csi.h)
+  int sensor_max_width = 0;     // the largest frame the sensor reads out
+  int sensor_max_height = 0;
+  // The sensor's readout modes, smallest first: a frame size is read out in the first mode that
+  // covers it, at that mode's rate. Empty: frames are not paced (the desktop profile).
+  std::vector<SensorMode> sensor_modes;
+
+  // Microseconds between two frames of the sensor at width x height; 0 when not paced.
+  int64_t frame_interval_us(int width, int height) const;
 };
 
 // The profiles mpsock knows, in the order `mpsock profiles` lists them.
