@@ -185,7 +185,7 @@ def split_jpegs(data):
 def _jpeg_end(data, start):
     i = start + 2
     size = len(data)
-    while i + 4 <= size:
+    while i + 2 <= size:
         if data[i] != 0xFF:
             return None
         marker = data[i + 1]
@@ -197,6 +197,8 @@ def _jpeg_end(data, start):
         if 0xD0 <= marker <= 0xD7 or marker == 0x01:
             i += 2
             continue
+        if i + 4 > size:
+            return None
         length = (data[i + 2] << 8) | data[i + 3]
         i += 2 + length
         if marker == 0xDA:  # start of scan: entropy-coded data follows
