@@ -144,6 +144,12 @@ def cmd_profiles(args):
     print()
     for p in profiles:
         print("%s: %s (%s)" % (p["name"], p["description"], p["source"]))
+    print()
+    for p in profiles:
+        camera = p["camera"]
+        modes = ", ".join("%dx%d %g fps" % mode for mode in camera["modes"]) or "frames not paced"
+        print("%s camera: %s, up to %dx%d; %s" % (p["name"], camera["sensor"], camera["max_width"],
+                                                 camera["max_height"], modes))
     print("* default; '-' means no limit")
     return 0
 
