@@ -46,7 +46,7 @@ class ScriptImports:
             if emulated is not None:
                 return emulated
             top = name.partition(".")[0]
-            if top in CAMERA_ONLY and self._finder.find_user_spec(top, None) is None:
+            if top in CAMERA_ONLY and top not in self.modules and self._finder.find_user_spec(top, None) is None:
                 error = ModuleNotFoundError(camera_only_message(top), name=top)
                 raise error
         return _real_import(name, globals, locals, fromlist, level)

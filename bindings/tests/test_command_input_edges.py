@@ -1,7 +1,7 @@
 """`mpsock run` and `mpsock-micropython` given what they cannot run: a missing file, a folder,
 a syntax error, null bytes, a camera-only module. Each ends with a clear message, a non-zero
 status, and no traceback through mpsock's own code. (test_commands covers `mpsock run` with a
-missing file, a syntax error and `import sensor`.)"""
+missing file, a syntax error and `import lcd`.)"""
 
 import re
 import subprocess
@@ -61,13 +61,14 @@ def test_null_bytes_in_a_script(command, tmp_path):
     assert_no_mpsock_frames(result.stderr)
 
 
+# Camera modules that have no stand-in (csi, sensor, image, omv, machine, pyb have one).
 CAMERA_IMPORTS = [
-    ("image", "import image\n"),
-    ("machine", "from machine import Pin\n"),
-    ("machine", "import machine.pin\n"),
-    ("pyb", "import pyb as board\n"),
-    ("sensor", "def take():\n    import sensor\ntake()\n"),
-    ("omv", "__import__('omv')\n"),
+    ("lcd", "import lcd\n"),
+    ("tf", "from tf import load\n"),
+    ("ml", "import ml.utils\n"),
+    ("display", "import display as screen\n"),
+    ("rtsp", "def serve():\n    import rtsp\nserve()\n"),
+    ("fir", "__import__('fir')\n"),
 ]
 
 
@@ -76,7 +77,7 @@ CAMERA_IMPORTS = [
     "module,source", CAMERA_IMPORTS, ids=[source.split("\n")[0] for _, source in CAMERA_IMPORTS]
 )
 def test_camera_only_module_is_named_with_what_mpsock_emulates(command, module, source, script):
-    if command == "run" and source == "import sensor\n":
+    if command == "run" and source == "import lcd\n":
         pytest.skip("in test_commands")
     result = run(command, script(source))
     assert result.returncode == 1
@@ -89,25 +90,25 @@ def test_camera_only_module_is_named_with_what_mpsock_emulates(command, module, 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_camera_only_module_imported_by_a_helper_module(command, script):
-    script("import sensor\n", name="camera.py")
-    result = run(command, script("import camera\n"))
+    script("import lcd\n", name="screen.py")
+    result = run(command, script("import screen\n"))
     assert result.returncode == 1
-    assert "'sensor' is a camera module" in result.stderr.splitlines()[-1]
-    assert "camera.py" in result.stderr
+    assert "'lcd' is a camera module" in result.stderr.splitlines()[-1]
+    assert "screen.py" in result.stderr
     assert_no_mpsock_frames(result.stderr)
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_a_script_can_catch_the_missing_camera_module(command, script):
-    result = run(command, script("try:\n    import sensor\nexcept ImportError:\n    print('no camera')\n"))
-    assert (result.returncode, result.stdout) == (0, "no camera\n"), result.stderr
+    result = run(command, script("try:\n    import lcd\nexcept ImportError:\n    print('no screen')\n"))
+    assert (result.returncode, result.stdout) == (0, "no screen\n"), result.stderr
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_a_stand_in_beside_the_script_is_used(command, script):
-    script("def snapshot():\n    return 'stand-in frame'\n", name="sensor.py")
-    result = run(command, script("import sensor\nprint(sensor.snapshot())\n"))
-    assert (result.returncode, result.stdout) == (0, "stand-in frame\n"), result.stderr
+    script("def width():\n    return 'stand-in screen'\n", name="lcd.py")
+    result = run(command, script("import lcd\nprint(lcd.width())\n"))
+    assert (result.returncode, result.stdout) == (0, "stand-in screen\n"), result.stderr
 
 
 @pytest.mark.parametrize("args", [(), ("--no-such-option", "x.py"), ("--profile",)])

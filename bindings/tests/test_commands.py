@@ -74,9 +74,9 @@ def test_missing_file_and_syntax_error(run_mpsock, script, tmp_path):
 
 
 def test_camera_only_module_is_named(run_mpsock, script):
-    result = run_mpsock("run", script("import sensor\n"))
+    result = run_mpsock("run", script("import lcd\n"))
     assert result.returncode == 1
-    assert "'sensor' is a camera module that mpsock does not emulate" in result.stderr
+    assert "'lcd' is a camera module that mpsock does not emulate" in result.stderr
     assert "mpsock/" not in result.stderr
 
 
