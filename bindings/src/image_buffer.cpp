@@ -23,7 +23,8 @@ void define_image_buffer(pyb::module_& m) {
         pyb::object image = pyb::cast(&self, pyb::return_value_policy::reference);
         pyb::object data = image.attr("_export")();
         auto view = std::make_unique<Py_buffer>();
-        if (PyObject_GetBuffer(data.ptr(), view.get(), PyBUF_FULL_RO) != 0) throw pyb::error_already_set();
+        if (PyObject_GetBuffer(data.ptr(), view.get(), PyBUF_FULL_RO) != 0)
+          throw pyb::error_already_set();
         return pyb::buffer_info(view.release(), true);
       });
 }

@@ -311,7 +311,7 @@ def test_rtsp_session_streams_rtp_jpeg(mpsock_start, mpsock_port, tcp, network):
         client.request("TEARDOWN", headers="Session: %s\r\n" % session)
     finally:
         client.close()
-    for timestamp, kind, q, width, height, scan in frames:
+    for _timestamp, kind, q, width, height, scan in frames:
         assert (kind, q, width, height) == (0, 70, 320, 240)
         picture = decoded(rebuild_jpeg(kind, q, width, height, scan))
         assert picture.size == (320, 240)

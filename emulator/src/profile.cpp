@@ -103,7 +103,8 @@ std::vector<Profile> make_profiles() {
 // OV5640 datasheet, key specifications, "maximum image transfer rate": QVGA 120 fps, VGA 90,
 // 720p 60, 1280x960 45, 1080p 30, full 2592x1944 15.
 const std::vector<SensorMode> kOv5640Modes = {
-    {320, 240, 120}, {640, 480, 90}, {1280, 720, 60}, {1280, 960, 45}, {1920, 1080, 30}, {2592, 1944, 15},
+    {320, 240, 120}, {640, 480, 90},   {1280, 720, 60},
+    {1280, 960, 45}, {1920, 1080, 30}, {2592, 1944, 15},
 };
 // PixArt PAG7936 (1280x800 global shutter): full frame at 60 fps, 2x2 binned at 120 fps.
 const std::vector<SensorMode> kPag7936Modes = {{640, 400, 120}, {1280, 800, 60}};
@@ -113,8 +114,8 @@ constexpr const char kCameraSource[] =
     "drivers enabled; chip IDs from OpenMV's omv_csi.h; frame rates from the sensor's datasheet "
     "(OV5640: maximum image transfer rate per output size).";
 
-void set_camera(Profile& p, const char* board_type, const char* arch, const char* sensor, int chip_id,
-                int max_width, int max_height, const std::vector<SensorMode>& modes) {
+void set_camera(Profile& p, const char* board_type, const char* arch, const char* sensor,
+                int chip_id, int max_width, int max_height, const std::vector<SensorMode>& modes) {
   p.source += kCameraSource;
   p.omv_board_type = board_type;
   p.omv_arch = arch;

@@ -71,9 +71,9 @@ TEST(Profiles, CameraFrameIntervalFollowsTheSensorMode) {
   const Profile* rt1062 = find_profile("openmv-rt1062");
   ASSERT_NE(rt1062, nullptr);
   EXPECT_EQ(rt1062->sensor_name, "OV5640");
-  EXPECT_EQ(rt1062->frame_interval_us(320, 240), 8333);   // QVGA: 120 fps
-  EXPECT_EQ(rt1062->frame_interval_us(160, 120), 8333);   // smaller frames read out in the QVGA mode
-  EXPECT_EQ(rt1062->frame_interval_us(640, 480), 11111);  // VGA: 90 fps
+  EXPECT_EQ(rt1062->frame_interval_us(320, 240), 8333);  // QVGA: 120 fps
+  EXPECT_EQ(rt1062->frame_interval_us(160, 120), 8333);  // smaller frames read out in the QVGA mode
+  EXPECT_EQ(rt1062->frame_interval_us(640, 480), 11111);    // VGA: 90 fps
   EXPECT_EQ(rt1062->frame_interval_us(1280, 1024), 33333);  // taller than 1280x960: the 1080p mode
   EXPECT_EQ(rt1062->frame_interval_us(2592, 1944), 66667);
   EXPECT_EQ(rt1062->frame_interval_us(4000, 3000), 66667);  // past the largest mode: its rate
