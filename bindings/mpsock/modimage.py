@@ -397,6 +397,11 @@ class Image(_mpsock.ImageBuffer):
     def bytearray(self):
         return self._export()
 
+    def to_bytes(self):
+        # A copy of the image's bytes (for a JPEG image, the JPEG file), as scripts pass it to
+        # uart.write or a socket after compress().
+        return bytes(self._export())
+
     def __len__(self):
         if self._format in _COMPRESSED:
             return len(self._raw)

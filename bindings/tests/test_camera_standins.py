@@ -42,6 +42,18 @@ def test_rgb565_image_bytes_are_the_camera_layout():
     assert img.get_pixel(9, 9) is None
 
 
+def test_to_bytes_is_a_copy_of_the_image_bytes():
+    img = modimage.Image(4, 2, modimage.RGB565)
+    img.set_pixel(0, 0, (255, 0, 0))
+    data = img.to_bytes()
+    assert isinstance(data, bytes) and data == bytes(img.bytearray()) and len(data) == 16
+    img.set_pixel(0, 0, (0, 0, 0))
+    assert data[0:2] == b"\x00\xf8"  # a copy: the image changed, the bytes did not
+    img.compress(quality=50)
+    jpeg = img.to_bytes()
+    assert jpeg[:2] == b"\xff\xd8" and PilImage.open(io.BytesIO(jpeg)).size == (4, 2)
+
+
 def test_grayscale_yuv_and_bayer_sizes():
     for pixformat, per_pixel in ((modimage.GRAYSCALE, 1), (modimage.YUV422, 2), (modimage.BAYER, 1)):
         img = modimage.Image(8, 6, pixformat)
