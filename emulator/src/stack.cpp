@@ -368,6 +368,28 @@ void Stack::on_timer(uv_timer_t* timer) {
   action();
 }
 
+Stack::SelfRoute Stack::self_route_locked(const Endpoint& remote, int type) {
+  if (remote.ip.is_loopback()) {
+    const Endpoint destination{host_destination(remote.ip), remote.port};
+    bool ours = false;
+    for_each_socket([&](Socket& socket) { ours = ours || socket.receives_at_locked(type, destination); });
+    return ours ? SelfRoute::loopback : SelfRoute::none;
+  }
+  for (const IpAddress& own : own_addresses_) {
+    if (own == remote.ip) return SelfRoute::own_address;
+  }
+  return SelfRoute::none;
+}
+
+void Stack::set_own_addresses(std::vector<IpAddress> addresses) {
+  std::lock_guard<std::mutex> guard(mutex_);
+  // A loopback address is the desktop's too: the loopback rule decides for it.
+  addresses.erase(std::remove_if(addresses.begin(), addresses.end(),
+                                 [](const IpAddress& ip) { return ip.is_loopback() || ip.is_any(); }),
+                  addresses.end());
+  own_addresses_ = std::move(addresses);
+}
+
 IpAddress Stack::host_bind_address(const IpAddress& ip) const {
   if (ip.is_any() && !expose_wildcard_) return IpAddress::loopback(ip.family);
   return ip;

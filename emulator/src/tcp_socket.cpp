@@ -31,6 +31,17 @@ constexpr uint64_t kClosingAckCheckMs = 20;
 // The client's SYN retransmissions after lwIP dropped one, and how many it makes.
 constexpr int kFirstSynRetryMs = 1000;
 constexpr int kSynRetries = 6;
+// A non-blocking connect from v1.24 on polls the stack once before EINPROGRESS: on the board,
+// MICROPY_EVENT_POLL_HOOK waits for the next event or the 1 ms tick, so a handshake faster
+// than that completes within the call.
+constexpr int64_t kConnectPollMs = 1;
+// A handshake with a peer on this machine over an unshaped link takes no emulated time; only
+// the host's scheduling delays the kernel's answer, so that poll waits for it this long.
+constexpr int64_t kLocalHandshakeMs = 20;
+// A SYN nothing answers (sent to the camera's own address): lwIP's tcp_slowtmr retransmits it
+// every 3 s (the initial RTO, not backed off in SYN_SENT) up to TCP_SYNMAXRTX (6) times, then
+// aborts the pcb with ERR_ABRT.
+constexpr uint64_t kUnansweredGivesUpMs = 18500;
 
 struct WriteRequest {
   uv_write_t request;
@@ -105,7 +116,7 @@ void TcpSocket::close_handle(bool reset) {
     uv_close(reinterpret_cast<uv_handle_t*>(close_timer_), delete_timer);
     close_timer_ = nullptr;
   }
-  for (uv_timer_t** timer : {&link_timer_, &syn_retry_timer_, &ack_timer_}) {
+  for (uv_timer_t** timer : {&link_timer_, &syn_retry_timer_, &ack_timer_, &unanswered_timer_}) {
     if (*timer != nullptr) {
       uv_close(reinterpret_cast<uv_handle_t*>(*timer), delete_timer);
       *timer = nullptr;
@@ -182,6 +193,7 @@ void TcpSocket::close_locked() {
   rx_bytes_ = 0;
   rx_link_.clear();
   rx_link_bytes_ = 0;
+  drop_before_connected();
   connect_pending_ = false;
   state_ = State::dead;
   if (!lingering_) release_pcb();
@@ -231,12 +243,16 @@ void TcpSocket::on_close_timeout(uv_timer_t* timer) {
 // ---- Errors and state ----
 
 void TcpSocket::fail(int firmware_errno) {
-  // _lwip_tcp_error: lwIP has freed the pcb; queued data goes with it.
+  // _lwip_tcp_error: lwIP has freed the pcb. Received data goes with it, except after the
+  // peer's reset from v1.28 on, when what was received is still read first.
   state_ = State::failed;
   failure_ = firmware_errno;
   reset_reported_ = false;
-  rx_.clear();
-  rx_bytes_ = 0;
+  if (firmware_errno != MP_ECONNRESET || !keeps_data_on_reset(limits_.micropython)) {
+    rx_.clear();
+    rx_bytes_ = 0;
+  }
+  drop_before_connected();
   rx_link_.clear();
   rx_link_bytes_ = 0;
   tx_link_.clear();
@@ -266,6 +282,11 @@ Result<size_t> TcpSocket::check_connected_for_recv(bool* finished) {
   *finished = true;
   if (closed_ || state_ == State::dead) return Error::os(MP_EBADF);
   if (state_ == State::failed) {
+    if (failure_ == MP_ECONNRESET && !rx_.empty()) {
+      // Data kept from before the reset (v1.28): read first, the reset after it.
+      *finished = false;
+      return size_t{0};
+    }
     if (failure_ == MP_ECONNRESET) {
       if (reset_reported_) return size_t{0};
       reset_reported_ = true;
@@ -444,22 +465,43 @@ Status TcpSocket::do_connect(const Endpoint& remote) {
   }
   // tcp_connect finds no route while the interface is down (ERR_RTE).
   if (!stack_->link().up()) return Error::os(MP_EHOSTUNREACH);
-  Status opened = open_handle(remote.ip);
-  if (!opened) return opened;
-  const HostAddress host = to_host_address(stack_->host_destination(remote.ip), remote.port);
-  auto* request = new uv_connect_t;
-  const int r = uv_tcp_connect(request, handle_, host.get(), on_connect);
-  if (r != 0) {
-    delete request;
-    return Error::os(firmware_errno_for_connect(r));
-  }
+  const Stack::SelfRoute self =
+      limits_.loopback ? Stack::SelfRoute::none : stack_->self_route_locked(remote, MP_SOCK_STREAM);
+  // No loopback interface: ip_route has nothing for 127.0.0.1 (ERR_RTE).
+  if (self == Stack::SelfRoute::loopback) return Error::os(MP_EHOSTUNREACH);
   peer_ = remote;
-  state_ = State::connecting;
+  if (self == Stack::SelfRoute::own_address) {
+    connect_unanswered();
+  } else {
+    Status opened = open_handle(remote.ip);
+    if (!opened) return opened;
+    const HostAddress host = to_host_address(stack_->host_destination(remote.ip), remote.port);
+    auto* request = new uv_connect_t;
+    const int r = uv_tcp_connect(request, handle_, host.get(), on_connect);
+    if (r != 0) {
+      delete request;
+      return Error::os(firmware_errno_for_connect(r));
+    }
+    state_ = State::connecting;
+  }
 
   const int64_t timeout = send_timeout_ms_;
-  // Over a real link the handshake takes a round trip, so a non-blocking connect always
-  // reports EINPROGRESS on the camera; loopback would often finish first.
-  if (timeout == 0) return Error::os(MP_EINPROGRESS);
+  if (timeout == 0) {
+    // Before v1.24 a non-blocking connect raises EINPROGRESS at once. From v1.24 it polls the
+    // stack once first (lwip_socket_connect), so a link faster than the poll connects here.
+    if (!connect_polls_once(limits_.micropython)) return Error::os(MP_EINPROGRESS);
+    const bool local = !stack_->link().shaped() && remote.ip.is_loopback();
+    const WaitOutcome outcome =
+        stack_->wait(lock, Deadline::after_ms(local ? kLocalHandshakeMs : kConnectPollMs),
+                     [this] { return state_ != State::connecting || connect_pending_; });
+    if (outcome == WaitOutcome::interrupted) return Error::interrupted();
+    if (connect_pending_ && connect_completes_ <= Clock::now() + std::chrono::milliseconds(kConnectPollMs)) {
+      // The answer is crossing a link faster than the poll: it arrives within it.
+      stack_->wait(lock, Deadline::after_ms(kConnectPollMs), [this] { return state_ != State::connecting; });
+    }
+    if (state_ == State::connecting) return Error::os(MP_EINPROGRESS);
+    return finish_connect();
+  }
   const WaitOutcome outcome = stack_->wait(lock, Deadline::from_timeout_ms(timeout),
                                            [this] { return state_ != State::connecting; });
   if (outcome == WaitOutcome::interrupted) return Error::interrupted();
@@ -467,9 +509,42 @@ Status TcpSocket::do_connect(const Endpoint& remote) {
     // The connection attempt goes on; its completion shows as POLLOUT.
     return Error::os(MP_ETIMEDOUT);
   }
+  return finish_connect();
+}
+
+// How a connect ends once the handshake is over. A peer that accepted, sent and closed before
+// connect looked leaves the socket "peer closed": the firmware reads that state as an lwIP
+// error and raises a meaningless errno (docs/firmware-behaviour.md, "connect and a peer that
+// closes at once"); the emulator connects, as the firmware means to.
+Status TcpSocket::finish_connect() {
   if (state_ == State::connected || state_ == State::peer_closed) return {};
   if (state_ == State::failed) return Error::os(failure_);
   return Error::os(MP_EBADF);  // closed by another thread meanwhile
+}
+
+void TcpSocket::drop_before_connected() {
+  before_connected_.clear();
+  if (early_work_) {
+    early_work_ = false;
+    stack_->remove_background_work();
+  }
+}
+
+// A connect to the camera's own address: the SYN goes out on the link and nothing answers it.
+// The connect stays in progress until a timeout, or until lwIP gives up (ERR_ABRT).
+void TcpSocket::connect_unanswered() {
+  state_ = State::connecting;
+  trace_event("syn-unanswered");
+  unanswered_timer_ = new uv_timer_t;
+  uv_timer_init(stack_->loop(), unanswered_timer_);
+  unanswered_timer_->data = this;
+  uv_update_time(stack_->loop());
+  uv_timer_start(unanswered_timer_, on_unanswered_gives_up, kUnansweredGivesUpMs, 0);
+}
+
+void TcpSocket::on_unanswered_gives_up(uv_timer_t* timer) {
+  auto* socket = static_cast<TcpSocket*>(timer->data);
+  if (socket->state_ == State::connecting) socket->fail(MP_ECONNABORTED);
 }
 
 void TcpSocket::on_connect(uv_connect_t* request, int status) {
@@ -503,6 +578,16 @@ void TcpSocket::became_connected() {
     peer_ = from_host_address(reinterpret_cast<sockaddr*>(&peer));
   }
   trace_event("connected");
+  if (!before_connected_.empty()) {
+    // What the script sent while connecting (before v1.25) follows the handshake.
+    std::vector<uint8_t> early = std::move(before_connected_);
+    drop_before_connected();
+    if (uses_link()) {
+      send_over_link(early.data(), early.size());
+    } else {
+      write_to_host(early.data(), early.size());
+    }
+  }
   start_reading();
   fire_event_locked();
   stack_->notify_changed();
@@ -714,7 +799,7 @@ Result<size_t> TcpSocket::stream_recv_once(uint8_t* buf, size_t len) { return do
 
 // tcp_sndbuf: the send buffer less what is queued and not yet acknowledged.
 size_t TcpSocket::send_room() const {
-  const size_t used = tx_queued_ + tx_link_bytes_ + unacked_in_kernel();
+  const size_t used = tx_queued_ + tx_link_bytes_ + before_connected_.size() + unacked_in_kernel();
   return limits_.tcp_snd_buf > used ? limits_.tcp_snd_buf - used : 0;
 }
 
@@ -780,15 +865,21 @@ void TcpSocket::on_ack_check(uv_timer_t* timer) {
 }
 
 // lwip_tcp_send: queue min(len, free send buffer) bytes; when there is no room, wait for some.
+// From v1.25 a socket still connecting has no room until it is connected; before, lwIP's
+// tcp_write takes data on a pcb in SYN_SENT and sends it after the handshake.
 Result<size_t> TcpSocket::send_some(std::unique_lock<std::mutex>& lock, const uint8_t* data, size_t len) {
-  size_t available = state_ == State::connecting ? 0 : send_room();
+  const bool waits_for_connection = send_waits_for_connection(limits_.micropython);
+  const auto takes_data = [&] {
+    return state_ == State::connected || state_ == State::peer_closed ||
+           (state_ == State::connecting && !waits_for_connection);
+  };
+  size_t available = (state_ == State::connecting && waits_for_connection) ? 0 : send_room();
   if (available == 0) {
     const int64_t timeout = send_timeout_ms_;
     if (timeout == 0) return Error::os(MP_EAGAIN);
-    const WaitOutcome outcome = stack_->wait(lock, Deadline::from_timeout_ms(timeout), [this] {
-      if (state_ == State::connecting) return false;
-      const bool open = state_ == State::connected || state_ == State::peer_closed;
-      if (!open || send_room() >= kMinSendRoom) return true;
+    const WaitOutcome outcome = stack_->wait(lock, Deadline::from_timeout_ms(timeout), [&] {
+      if (state_ == State::connecting && waits_for_connection) return false;
+      if (!takes_data() || send_room() >= kMinSendRoom) return true;
       // What holds the room may change (the link queue drains into the kernel, which then
       // waits for ACKs), so each look starts the ACK check if the kernel is what holds it.
       watch_acks();
@@ -802,9 +893,16 @@ Result<size_t> TcpSocket::send_some(std::unique_lock<std::mutex>& lock, const ui
     available = send_room();
   }
   // tcp_write refuses a pcb that is not connected (ERR_CONN).
-  if (state_ != State::connected && state_ != State::peer_closed) return Error::os(MP_ENOTCONN);
+  if (!takes_data()) return Error::os(MP_ENOTCONN);
   const size_t n = std::min(available, len);
-  if (uses_link()) {
+  if (state_ == State::connecting) {
+    before_connected_.insert(before_connected_.end(), data, data + n);
+    if (!early_work_ && n > 0) {
+      // lwIP finishes the handshake and sends this whether or not the script calls in again.
+      early_work_ = true;
+      stack_->add_background_work();
+    }
+  } else if (uses_link()) {
     send_over_link(data, n);
   } else {
     write_to_host(data, n);
@@ -1137,7 +1235,9 @@ int TcpSocket::poll_locked(int requested) {
     }
   }
   if (requested & MP_POLLOUT) {
-    const bool has_pcb = state_ == State::fresh || state_ == State::connected || state_ == State::peer_closed;
+    // tcp_sndbuf of a live pcb; from v1.25 a connecting socket is not writable.
+    const bool has_pcb = state_ == State::fresh || state_ == State::connected || state_ == State::peer_closed ||
+                         (state_ == State::connecting && !send_waits_for_connection(limits_.micropython));
     if (has_pcb && send_room() > 0) {
       ready |= MP_POLLOUT;
     } else if (has_pcb) {
@@ -1202,6 +1302,15 @@ std::string TcpSocket::repr_incoming_locked() const {
   if (state_ == State::listening) return std::to_string(accept_queue_.size());
   const size_t offset = rx_.empty() ? 0 : rx_.front().offset;
   return std::to_string(rx_bytes_) + " off=" + std::to_string(offset);
+}
+
+bool TcpSocket::receives_at_locked(int type, const Endpoint& destination) {
+  if (type != MP_SOCK_STREAM || state_ != State::listening || handle_ == nullptr) return false;
+  sockaddr_storage name{};
+  int length = sizeof(name);
+  if (uv_tcp_getsockname(handle_, reinterpret_cast<sockaddr*>(&name), &length) != 0) return false;
+  const Endpoint local = from_host_address(reinterpret_cast<sockaddr*>(&name));
+  return local.port == destination.port && (local.ip.is_any() || local.ip == destination.ip);
 }
 
 Result<Endpoint> TcpSocket::local_endpoint() {

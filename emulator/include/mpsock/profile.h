@@ -4,9 +4,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "mpsock/firmware.h"
 
 namespace mpsock {
 
@@ -38,6 +41,17 @@ struct Profile {
   bool ipv6 = false;         // LWIP_IPV6
   bool strict_surface = true;  // only the firmware's socket methods (no getsockname, fileno, ...)
 
+  // ---- The firmware the profile follows ----
+  std::string firmware = "OpenMV firmware 5.0.0";  // the release, as `mpsock profiles` names it
+  MicroPythonVersion micropython = kNewestFollowed;  // the MicroPython release it is built on
+  // A loopback interface (LWIP_NETIF_LOOPBACK). The camera boards have none: a script cannot
+  // reach a socket of its own camera, by 127.0.0.1 or by its own address. Without one,
+  // 127.0.0.1 still stands for the desktop, which plays the rest of the LAN.
+  bool loopback = false;
+  // SO_SNDTIMEO and SO_RCVTIMEO: not in the lwIP socket module; boards whose WiFi module runs
+  // its own sockets (WINC1500, NINA) have them, and so does the desktop profile.
+  bool timeout_options = false;
+
   // 0 in a count or size means "no limit" (the desktop profile).
   static constexpr int unlimited = 0;
 
@@ -48,7 +62,7 @@ struct Profile {
   // ---- The camera: what csi/sensor and omv report, and how fast the sensor delivers ----
   std::string omv_board_type;   // omv.board_type() (OpenMV's OMV_BOARD_TYPE)
   std::string omv_arch;         // omv.arch() (OMV_BOARD_ARCH)
-  std::string omv_version = "4.7.0";  // omv.version_string(): the OpenMV firmware release
+  std::string omv_version = "5.0.0";  // omv.version_string(): the OpenMV firmware release
   std::string sensor_name;      // the camera module the board ships with, e.g. "OV5640"
   int sensor_chip_id = 0;       // CSI.cid() / sensor.get_id(): OpenMV's chip ID (omv_csi.h)
   int sensor_max_width = 0;     // the largest frame the sensor reads out
@@ -69,5 +83,10 @@ const Profile* find_profile(std::string_view name);
 
 // The profile used when none is chosen: a current OpenMV board's configuration.
 const Profile& default_profile();
+
+// `base` following an older (or the newest) MicroPython release: the socket module behaves as
+// that release's (see firmware.h), and the limits that changed with it (the UDP queue) are that
+// release's. nullopt for a release outside kOldestFollowed..kNewestFollowed.
+std::optional<Profile> with_firmware(const Profile& base, const MicroPythonVersion& version);
 
 }  // namespace mpsock

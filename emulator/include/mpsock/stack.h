@@ -162,6 +162,19 @@ class Stack : public std::enable_shared_from_this<Stack> {
   // With the lock held: remembers a socket so shutdown() can close it.
   void register_socket(const std::shared_ptr<Socket>& socket);
 
+  // ---- The camera and itself ----
+  // How a connection or datagram from the script to `remote` would reach this same emulated
+  // camera. A socket whose profile has no loopback interface (the camera boards) cannot: lwIP finds no
+  // route to 127.0.0.1 (EHOSTUNREACH at once), and what it sends to its own address goes out
+  // on the link and never comes back (a connect times out, a datagram is lost). Where
+  // 127.0.0.1 stands for the desktop, only a socket of this stack behind it counts as the
+  // camera itself.
+  enum class SelfRoute { none, loopback, own_address };
+  SelfRoute self_route_locked(const Endpoint& remote, int type);
+  // The camera's own interface addresses (what ifconfig reports); 127.0.0.1 counts through
+  // the loopback rule above whatever this says.
+  void set_own_addresses(std::vector<IpAddress> addresses);
+
   // The host endpoint a script's endpoint stands for: the wildcard becomes loopback unless
   // exposed, and the emulated LAN's broadcast address becomes loopback's.
   IpAddress host_bind_address(const IpAddress& ip) const;
@@ -197,6 +210,7 @@ class Stack : public std::enable_shared_from_this<Stack> {
 
   Link link_;
   Trace trace_;
+  std::vector<IpAddress> own_addresses_;
   uint64_t link_bytes_ = 0;
   std::vector<Fault> faults_by_bytes_;
   std::vector<uv_timer_t*> timers_;
