@@ -25,6 +25,14 @@ def _profile_name(text):
     return text
 
 
+def _firmware(text):
+    try:
+        _mpsock.check_firmware(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
 def _unit_type(convert):
     def parse(text):
         try:
@@ -94,6 +102,10 @@ def conditions_of(args):
 def add_stack_options(parser):
     parser.add_argument("--profile", type=_profile_name, help="board profile (see `mpsock profiles`)")
     parser.add_argument(
+        "--firmware", type=_firmware, metavar="VERSION",
+        help="behave as the socket module of an older MicroPython release, e.g. 1.24 (default: the "
+             "profile's, the current OpenMV firmware's v1.28; or $MPSOCK_FIRMWARE)")
+    parser.add_argument(
         "--host", dest="hosts", action="append", default=[], type=_host_pair, metavar="NAME=ADDRESS",
         help="answer getaddrinfo(NAME) with ADDRESS (repeatable)")
     parser.add_argument("--offline", action="store_true", help="resolve only numeric addresses and --host names")
@@ -107,7 +119,7 @@ def cmd_run(args):
         runner.prepare(profile=args.profile, expose=args.expose, hosts=args.hosts, offline=args.offline or None,
                        conditions=conditions_of(args), faults=args.faults, trace=args.trace,
                        network=None if args.network is None else args.network == "up",
-                       connect_ms=args.connect_time,
+                       connect_ms=args.connect_time, firmware=args.firmware,
                        camera=dict(frames=args.frames, seed=args.seed, timing=args.frame_timing == "sensor"))
     except (ValueError, OSError) as error:
         print("mpsock: %s" % error, file=sys.stderr)
@@ -144,6 +156,16 @@ def cmd_profiles(args):
     print()
     for p in profiles:
         print("%s: %s (%s)" % (p["name"], p["description"], p["source"]))
+    print()
+    for p in profiles:
+        extras = [] if p["loopback"] else ["no loopback interface"]
+        extras.append("SO_SNDTIMEO/SO_RCVTIMEO" if p["timeout_options"] else "no SO_SNDTIMEO/SO_RCVTIMEO")
+        print("%s firmware: %s, MicroPython v%s (%s)" % (p["name"], p["firmware"], p["micropython"],
+                                                          ", ".join(extras)))
+    print()
+    print("--firmware VERSION follows an older MicroPython release; what changed, and since when:")
+    for _, since, what in _mpsock.firmware_changes():
+        print("  v%-7s %s" % (since, what))
     print()
     for p in profiles:
         camera = p["camera"]

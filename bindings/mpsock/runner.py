@@ -25,7 +25,7 @@ class Style:
 
 
 def prepare(profile=None, expose=False, hosts=(), offline=None, conditions=None, faults=(), trace=None,
-            network=None, connect_ms=None, camera=None):
+            network=None, connect_ms=None, camera=None, firmware=None):
     """Sets up the emulated stack for a run: profile, host table, network conditions, trace,
     whether the camera starts on the network (`network`: True, False or None for
     $MPSOCK_NETWORK) and how long joining takes, faults (their times count from here), the
@@ -33,8 +33,13 @@ def prepare(profile=None, expose=False, hosts=(), offline=None, conditions=None,
     clean shutdown at exit (after the script's threads end, so they can still use their
     sockets)."""
     global _shutdown_registered
-    if profile:
-        _mpsock.use_profile(profile)
+    # The firmware release the profile follows (`firmware`, else $MPSOCK_FIRMWARE; default the
+    # newest): checked first, so a bad one stops the run with its reason.
+    firmware = firmware or os.environ.get("MPSOCK_FIRMWARE") or None
+    if firmware:
+        _mpsock.check_firmware(firmware)
+    if profile or firmware:
+        _mpsock.use_profile(profile or _mpsock.current_profile()["name"], firmware)
     if trace:
         _mpsock.trace_to(trace)
     if conditions:

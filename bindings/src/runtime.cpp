@@ -16,12 +16,21 @@ namespace {
 std::mutex stack_mutex;
 std::shared_ptr<Stack> the_stack;
 
-const Profile& profile_from_environment() {
+// MPSOCK_PROFILE and MPSOCK_FIRMWARE, where they name a known profile and release (the mpsock
+// package checks them and says what is wrong before a script runs).
+Profile profile_from_environment() {
+  Profile profile = default_profile();
   const char* name = std::getenv("MPSOCK_PROFILE");
   if (name != nullptr && *name != '\0') {
-    if (const Profile* profile = find_profile(name)) return *profile;
+    if (const Profile* named = find_profile(name)) profile = *named;
   }
-  return default_profile();
+  const char* firmware = std::getenv("MPSOCK_FIRMWARE");
+  if (firmware != nullptr && *firmware != '\0') {
+    if (std::optional<MicroPythonVersion> version = MicroPythonVersion::parse(firmware)) {
+      if (std::optional<Profile> older = with_firmware(profile, *version)) profile = *older;
+    }
+  }
+  return profile;
 }
 
 class PythonInterrupts final : public InterruptSource {

@@ -459,7 +459,8 @@ def test_negative_and_non_finite_timeouts_are_value_errors(emu, sinks, kind, val
         s.close()
 
 
-INT_OPTIONS = ["SO_REUSEADDR", "SO_BROADCAST", "TCP_NODELAY", "SO_RCVTIMEO", "SO_SNDTIMEO"]
+INT_OPTIONS = ["SO_REUSEADDR", "SO_BROADCAST", "TCP_NODELAY"]
+TIMEOUT_OPTIONS = ["SO_RCVTIMEO", "SO_SNDTIMEO"]  # the desktop profile's only
 
 
 @PROPERTY
@@ -472,6 +473,20 @@ def test_int_options_refuse_what_is_not_an_int(emu, sinks, kind, option, value):
     s = make_socket(emu, kind, sinks)
     try:
         raises(TypeError, lambda: s.setsockopt(emu.SOL_SOCKET, getattr(emu, option), value))
+    finally:
+        s.close()
+
+
+@PROPERTY
+@given(
+    kind=st.sampled_from(["tcp", "udp"]),
+    option=st.sampled_from(TIMEOUT_OPTIONS),
+    value=st.one_of(hostile.floats, hostile.others.filter(lambda v: not isinstance(v, int))),
+)
+def test_timeout_options_refuse_what_is_not_an_int(desktop, sinks, kind, option, value):
+    s = make_socket(desktop, kind, sinks)
+    try:
+        raises(TypeError, lambda: s.setsockopt(desktop.SOL_SOCKET, getattr(desktop, option), value))
     finally:
         s.close()
 
