@@ -1008,7 +1008,8 @@ Status TcpSocket::do_sendall(const uint8_t* data, size_t len) {
 // unacknowledged bytes decide.
 Result<size_t> TcpSocket::send_directly(std::unique_lock<std::mutex>& lock, const uint8_t* data, size_t len) {
   const int fd = counts_kernel_unacked_ ? -1 : kernel_fd();
-  if (fd < 0) return size_t{0};
+  // Nothing to write (sendall(b"")): a write of no bytes would read as a failed one.
+  if (fd < 0 || len == 0) return size_t{0};
   size_t done = 0;
   const auto ready = [&] {
     const bool open = state_ == State::connected || state_ == State::peer_closed;
