@@ -76,7 +76,7 @@ std::vector<Profile> make_profiles() {
   stm32.tcp_wnd = 8 * 800;
   stm32.tcp_snd_buf = 8 * 800;
   stm32.mem_size = 8000;
-  stm32.firmware = "MicroPython v1.28.0";
+  stm32.firmware = "MicroPython release firmware";
   profiles.push_back(stm32);
 
   Profile desktop;
@@ -95,7 +95,7 @@ std::vector<Profile> make_profiles() {
   desktop.udp_queue = 1024;
   desktop.ipv6 = true;
   desktop.strict_surface = false;
-  desktop.firmware = "mpsock (MicroPython v1.28.0's socket module, no camera limits)";
+  desktop.firmware = "mpsock (no camera limits)";
   desktop.loopback = true;
   desktop.timeout_options = true;
   profiles.push_back(desktop);

@@ -627,6 +627,9 @@ void TcpSocket::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
     if (nread == UV_ENOBUFS) socket->stop_reading();
     return;
   }
+  // libuv reports a hang-up after a short read as the end of the stream without reading on,
+  // so a reset that came after data would read as a FIN: the kernel's pending error tells.
+  if (nread == UV_EOF && socket->kernel_error() == ECONNRESET) nread = UV_ECONNRESET;
   if (nread == UV_EOF) {
     // _lwip_tcp_recv with p == NULL: the peer closed its side.
     socket->stop_reading();

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "mpsock/mpsock.h"
@@ -171,6 +172,25 @@ TEST(Firmware, ResetKeepsReceivedDataFromV128) {
   EXPECT_EQ(c.client->poll(MP_POLLIN), MP_POLLIN | MP_POLLERR | MP_POLLHUP);
   EXPECT_EQ(recv_text(*c.client, 10), "errno 104");
   EXPECT_EQ(c.client->poll(MP_POLLIN), MP_POLLIN | MP_POLLHUP);
+  EXPECT_EQ(recv_text(*c.client, 10), "");
+}
+
+TEST(Firmware, ResetThatArrivedWithTheDataWhileNobodyReadIsStillAReset) {
+  // Data and the RST both wait in the kernel until the script calls in: libuv reads the data
+  // and sees the hang-up, which must not pass for the peer's FIN.
+  Connected c;
+  ASSERT_TRUE(send_all(c.server.get(), std::string(18, 'd')));
+  reset_close(c.server);
+  std::this_thread::sleep_for(milliseconds(100));  // the stack's loop does not run meanwhile
+  Poller poller(c.stack);
+  poller.add_socket(1, c.client, MP_POLLIN);
+  auto ready = poller.poll(0, false);  // runs the loop once, as select.poll does
+  ASSERT_TRUE(ready);
+  ASSERT_EQ(ready->size(), 1u);
+  EXPECT_EQ((*ready)[0].events, MP_POLLIN | MP_POLLERR | MP_POLLHUP);
+  EXPECT_EQ(recv_text(*c.client, 10), std::string(10, 'd'));
+  EXPECT_EQ(recv_text(*c.client, 10), std::string(8, 'd'));
+  EXPECT_EQ(recv_text(*c.client, 10), "errno 104");
   EXPECT_EQ(recv_text(*c.client, 10), "");
 }
 
