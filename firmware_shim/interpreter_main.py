@@ -3,7 +3,7 @@ reset (a new process) leaves nothing of the previous programs behind — no glob
 sockets, no threads. Started by interpreter_process.py as
 
     python -c "from mpsock.firmware_shim.interpreter_main import main; main()" \\
-        --control-fd N [--profile NAME] [--flash DIR]
+        --control-fd N [--profile NAME] [--firmware RELEASE] [--flash DIR]
 
 (imported, not run with -m, so its frames carry the module's name and runner leaves them out
 of the programs' tracebacks)
@@ -142,6 +142,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="interpreter_main")
     parser.add_argument("--control-fd", type=int, required=True)
     parser.add_argument("--profile")
+    parser.add_argument("--firmware")
     parser.add_argument("--flash", default=os.getcwd())
     args = parser.parse_args(argv)
 
@@ -154,7 +155,7 @@ def main(argv=None):
     )
 
     threading.Thread(target=_end_with_the_board, args=(os.getppid(),), daemon=True).start()
-    runner.prepare(profile=args.profile)
+    runner.prepare(profile=args.profile, firmware=args.firmware)
     signal.signal(signal.SIGINT, _on_sigint)
 
     os.chdir(args.flash)

@@ -9,7 +9,7 @@ import sys
 import traceback
 import types
 
-from . import _mpsock, camera_config, moderrno, network_state, signals
+from . import _mpsock, camera_config, moderrno, network_state, signals, units
 from .importer import ScriptImports
 from .modules import script_modules
 
@@ -42,6 +42,10 @@ def prepare(profile=None, expose=False, hosts=(), offline=None, conditions=None,
         _mpsock.use_profile(profile or _mpsock.current_profile()["name"], firmware)
     if trace:
         _mpsock.trace_to(trace)
+    if conditions is None and os.environ.get("MPSOCK_LATENCY"):
+        # A round trip added to the link for a whole run (mpsock-micropython, a conformance run
+        # checking that no case depends on the link's speed).
+        conditions = {"latency_ms": units.milliseconds(os.environ["MPSOCK_LATENCY"])}
     if conditions:
         _mpsock.set_conditions(**conditions)
     if expose:

@@ -1,6 +1,8 @@
 """MSG_DONTWAIT in recvfrom on a blocking UDP socket with no datagram raises EAGAIN (spec §4,
 §6)."""
 
+NEEDS = ("micropython >= 1.26",)
+
 
 def dut(ctl):
     import socket

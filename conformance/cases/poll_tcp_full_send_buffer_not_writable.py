@@ -15,7 +15,7 @@ def dut(ctl):
     poller = select.poll()
     poller.register(s, select.POLLOUT)
     print("before", poller.poll(0)[0][1])
-    print("filled", ctl.fill(s) > 0)
+    print("filled", ctl.fill(s) > 0 and ctl.keep_full(s))  # no ACK left to free room
     print("when full", poller.poll(0))
     ctl.send("done")
     ctl.wait("reset")

@@ -7,7 +7,7 @@ def dut(ctl):
 
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     print("SO_REUSEADDR at level 999", u.setsockopt(999, socket.SO_REUSEADDR, 1))
-    print("SO_BROADCAST at IPPROTO_TCP", u.setsockopt(socket.IPPROTO_TCP, socket.SO_BROADCAST, 1))
+    print("SO_BROADCAST at IPPROTO_TCP", u.setsockopt(6, socket.SO_BROADCAST, 1))  # 6: every release
     u.close()
 
 

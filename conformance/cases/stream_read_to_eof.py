@@ -7,6 +7,7 @@ def dut(ctl):
 
     s = socket.socket()
     s.connect(ctl.peer)
+    ctl.send("connected")  # before the peer sends and closes (see reference §12)
     data = s.read()
     print("read", len(data), data == bytes(range(256)) * 40)
     s.close()
@@ -14,6 +15,7 @@ def dut(ctl):
 
 def host(peer):
     conn = peer.accept()
+    peer.wait("connected")
     conn.sendall(bytes(range(256)) * 40)
     conn.close()
 

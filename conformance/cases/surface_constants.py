@@ -1,5 +1,7 @@
 """The socket module's constants have modlwip's values (spec §1, module surface table)."""
 
+NEEDS = ("micropython >= 1.26",)
+
 
 def dut(ctl):
     import socket

@@ -1,6 +1,8 @@
 """recv with MSG_PEEK returns the data without consuming it: the next recv returns the same
 bytes (spec §5 recv, MSG_PEEK)."""
 
+NEEDS = ("micropython >= 1.26",)
+
 
 def dut(ctl):
     import socket
