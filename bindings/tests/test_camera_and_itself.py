@@ -118,7 +118,9 @@ except OSError as e:
 """
 
 
-@pytest.mark.parametrize("profile, expected", [("openmv-rt1062", "sendto 113"), ("desktop", "sent to myself")])
+@pytest.mark.parametrize(
+    "profile, expected", [("openmv-rt1062", "sendto 113"), ("desktop", "sent to myself")]
+)
 def test_a_script_under_mpsock_run(run_mpsock, script, profile, expected):
     port = free_port()
     result = run_mpsock("run", "--profile", profile, script(SELF_TALK % (port, port)))

@@ -32,7 +32,7 @@ def test_every_case_file_loads_and_keeps_to_the_dut_subset():
     assert len(cases) >= 60
     assert len({case.name for case in cases}) == len(cases)
     for case in cases:
-        assert "(spec" in case.summary or "design:" in case.summary, case.name  # says where it comes from
+        assert "(reference" in case.summary, case.name  # says where in docs/firmware-behaviour.md
 
 
 def test_dut_part_checks_reject_what_micropython_lacks():

@@ -1,8 +1,9 @@
 """Hostile arguments at every method of the socket and poll objects, with hypothesis: wrong
 types, huge and negative sizes, out-of-range ports, bad address tuples, bad flags. The only
-outcomes allowed are a return or the spec's exceptions (TypeError, ValueError, OverflowError,
-NotImplementedError, a plain OSError with a firmware errno); never a crash or a hang; and where
-the spec says an argument is wrong, an exception rather than silent success.
+outcomes allowed are a return or the exceptions docs/firmware-behaviour.md gives (TypeError,
+ValueError, OverflowError, NotImplementedError, a plain OSError with a firmware errno); never a
+crash or a hang; and where the reference says an argument is wrong, an exception rather than
+silent success.
 
 MPSOCK_HYPOTHESIS_EXAMPLES sets the examples per test (default 100)."""
 

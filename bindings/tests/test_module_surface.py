@@ -1,4 +1,4 @@
-"""The module surface a script sees (spec section 1): names, values, and nothing the camera
+"""The module surface a script sees (docs/firmware-behaviour.md §1): names, values, and nothing the camera
 lacks in the strict profile."""
 
 import mpsock

@@ -1,5 +1,5 @@
 """A connected TCP socket whose send buffer is full does not poll POLLOUT: POLLOUT needs room
-in the send buffer (spec §8 POLLOUT: "TCP when connected (not connecting) and send buffer >
+in the send buffer (reference §8 POLLOUT: "TCP when connected (not connecting) and send buffer >
 0"; lwip_socket_ioctl's tcp_sndbuf check)."""
 
 NEEDS = ("tcp_snd_buf <= 262144",)

@@ -1,5 +1,5 @@
 """setsockopt dispatches on the option alone: SO_REUSEADDR and SO_BROADCAST work with any
-level, silently (spec §7: "The firmware dispatches on opt alone"; §1 SOL_SOCKET row)."""
+level, silently (reference §7: "The firmware dispatches on opt alone"; §1 SOL_SOCKET row)."""
 
 
 def dut(ctl):

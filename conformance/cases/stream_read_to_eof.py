@@ -1,4 +1,4 @@
-"""read() with no size reads everything until the peer closes (spec §5 read: "read() with no
+"""read() with no size reads everything until the peer closes (reference §5 read: "read() with no
 size reads to EOF")."""
 
 

@@ -1,5 +1,5 @@
 """readline() returns one line up to and including b'\\n', and at EOF what is left, then b''
-(spec §5 readline)."""
+(reference §5 readline)."""
 
 
 def dut(ctl):

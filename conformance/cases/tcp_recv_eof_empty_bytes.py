@@ -1,5 +1,5 @@
 """When the peer has closed and everything is read, recv returns b'', and again on every
-later call (spec §5 recv: "Returns b'' at EOF")."""
+later call (reference §5 recv: "Returns b'' at EOF")."""
 
 
 def dut(ctl):

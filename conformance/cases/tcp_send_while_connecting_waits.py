@@ -1,6 +1,7 @@
 """From v1.25, send on a socket whose non-blocking connect is still in progress waits for the
-connection (once the socket is blocking) and then sends (reference §5 send: "Sending while still connecting waits for the connection", §11). The peer
-holds the handshake back, so the connect is in progress whatever the link's speed."""
+connection (once the socket is blocking) and then sends (reference §5 send: "Sending while
+still connecting waits for the connection", §11). The peer holds the handshake back, so the
+connect is in progress whatever the link's speed."""
 
 NEEDS = ("micropython >= 1.25",)
 TIMEOUT = 30

@@ -1,10 +1,10 @@
-// Random sequences of socket calls on a few TCP and UDP sockets of one stack, talking to each
-// other over loopback: connects to listeners, closed ports and UDP ports, sends and receives of
-// every kind, closes mid-operation (from another thread while a call is blocked), calls after
-// close, dropped references; network conditions, the link going down and up, resets and
-// closes injected as faults. Timeouts stay at a few milliseconds, so nothing blocks.
+// Random sequences of socket calls on a few TCP and UDP sockets of one stack, talking to each other
+// over loopback: connects to listeners, closed ports and UDP ports, sends and receives of every
+// kind, closes mid-operation (from another thread while a call is blocked), calls after close,
+// dropped references; network conditions, the link going down and up, resets and closes injected as
+// faults. Timeouts stay at a few milliseconds, so nothing blocks.
 //
-// Checked: every error is one the spec lists; no call returns more than asked; TCP data arrives
+// Checked: every error is one docs/firmware-behaviour.md lists; no call returns more than asked; TCP data arrives
 // in order and intact (each stream carries a known byte pattern); UDP datagrams arrive intact
 // or cut; after the stack shuts down no pcb is counted and no descriptor is left open.
 #include <fuzzer/FuzzedDataProvider.h>
@@ -82,7 +82,7 @@ class Session {
   Slot& pick_slot() { return slots_[in_.ConsumeIntegralInRange<size_t>(0, kSlots - 1)]; }
   size_t index_of(const Slot& slot) const { return static_cast<size_t>(&slot - slots_.data()); }
 
-  // The outcome of a call, traced; errors checked against the spec's list.
+  // The outcome of a call, traced; errors checked against the reference's list.
   template <class R>
   bool outcome(const R& result, const Slot& slot, const char* call) {
     if (result.ok()) {

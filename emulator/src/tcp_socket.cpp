@@ -1226,7 +1226,8 @@ Result<OptionOutcome> TcpSocket::set_option_locked(int option, const OptionValue
   }
 }
 
-// modlwip lwip_socket_ioctl(MP_STREAM_POLL), with the reset states of the spec.
+// modlwip lwip_socket_ioctl(MP_STREAM_POLL), with the reset states of docs/firmware-behaviour.md
+// §8.
 int TcpSocket::poll_locked(int requested) {
   int ready = 0;
   if (closed_) return MP_POLLNVAL;

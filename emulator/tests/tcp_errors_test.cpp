@@ -1,4 +1,4 @@
-// The firmware's errno for each TCP failure (spec section 5).
+// The firmware's errno for each TCP failure (docs/firmware-behaviour.md §5).
 #include <gtest/gtest.h>
 
 #include <thread>
