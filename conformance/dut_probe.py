@@ -72,9 +72,9 @@ def probe(ctl):
 
         profile = mpsock.current_profile()
         release = profile["micropython"]
-        for key in (
-            "name", "strict_surface", "timeout_options", "tcp_mss", "tcp_wnd", "tcp_snd_buf", "tcp_pcbs", "udp_queue"
-        ):  # fmt: skip
+        keys = ("name", "strict_surface", "timeout_options", "loopback")
+        keys += ("tcp_mss", "tcp_wnd", "tcp_snd_buf", "tcp_pcbs", "udp_queue")
+        for key in keys:
             fact("profile_" + key, profile[key])
         fact("profile_listen_backlog", profile["listen_backlog"])
         fact("profile_mem_size", profile["mem_size"])

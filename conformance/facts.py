@@ -36,6 +36,7 @@ DESCRIPTIONS = {
     "mem_size": "a known lwIP heap size (MEM_SIZE)",
     "dns": "a DNS server configured on the board",
     "timeout_options": "SO_SNDTIMEO/SO_RCVTIMEO (boards whose WiFi module runs its own sockets)",
+    "loopback": "a loopback interface (LWIP_NETIF_LOOPBACK)",
     "micropython": "a MicroPython release",
 }
 
@@ -62,6 +63,8 @@ def from_probe(reported, seen_from):
         "dns": reported.get("dns"),
         # lwIP's socket module has no SO_*TIMEO; an emulator profile says whether it adds them.
         "timeout_options": bool(reported.get("profile_timeout_options")),
+        # Neither have the lwIP boards a loopback interface; an emulator profile says.
+        "loopback": bool(reported.get("profile_loopback")),
         "micropython": reported.get("micropython"),
         "micropython_from": "the target" if reported.get("micropython") else None,
     }
