@@ -3,24 +3,15 @@
     python3 examples/desktop/echo_server.py [--bind 127.0.0.1] [--port 8765] [--clients 1]
 
 It echoes every UDP datagram, and each TCP connection until the client closes it; it ends
-after `--clients` TCP clients (or after 60 s without one). Under mpsock, 127.0.0.1 is the
-LAN; for a real camera, bind to 0.0.0.0 and give the camera this machine's address.
+after `--clients` TCP clients (or after 60 s without anything to do). Under mpsock, 127.0.0.1
+is the LAN; for a real camera, bind to 0.0.0.0 and give the camera this machine's address.
 """
 
 import argparse
+import selectors
 import socket
-import threading
 
 IDLE_TIMEOUT = 60.0
-
-
-def serve_udp(sock):
-    while True:
-        try:
-            data, sender = sock.recvfrom(65536)
-            sock.sendto(data, sender)
-        except OSError:
-            return
 
 
 def main():
@@ -32,32 +23,47 @@ def main():
 
     udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     udp.bind((args.bind, args.port))
-    threading.Thread(target=serve_udp, args=(udp,), daemon=True).start()
-
     server = socket.socket()
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     server.bind((args.bind, args.port))
     server.listen(1)
-    server.settimeout(IDLE_TIMEOUT)
     print("echo server on %s:%d (TCP and UDP)" % (args.bind, args.port), flush=True)
-    for _ in range(args.clients):
-        try:
-            conn, peer = server.accept()
-        except socket.timeout:
-            print("no client within %.0f s" % IDLE_TIMEOUT)
+
+    # One thread: a select loop over the listener, the UDP socket and the connections.
+    events = selectors.DefaultSelector()
+    events.register(server, selectors.EVENT_READ)
+    events.register(udp, selectors.EVENT_READ)
+    echoed = {}
+    served = 0
+    while served < args.clients:
+        ready = events.select(IDLE_TIMEOUT)
+        if not ready:
+            print("nothing to do for %.0f s" % IDLE_TIMEOUT)
             break
-        conn.settimeout(IDLE_TIMEOUT)
-        echoed = 0
-        with conn:
-            while True:
-                data = conn.recv(65536)
-                if not data:
-                    break
-                conn.sendall(data)
-                echoed += len(data)
-        print("echoed %d bytes to %s" % (echoed, peer[0]), flush=True)
-    server.close()
-    udp.close()
+        for key, _ in ready:
+            sock = key.fileobj
+            if sock is server:
+                conn, peer = server.accept()
+                echoed[conn] = (peer, 0)
+                events.register(conn, selectors.EVENT_READ)
+            elif sock is udp:
+                data, sender = udp.recvfrom(65536)
+                udp.sendto(data, sender)
+            else:
+                data = sock.recv(65536)
+                peer, count = echoed[sock]
+                if data:
+                    sock.sendall(data)
+                    echoed[sock] = (peer, count + len(data))
+                    continue
+                events.unregister(sock)
+                sock.close()
+                del echoed[sock]
+                served += 1
+                print("echoed %d bytes to %s" % (count, peer[0]), flush=True)
+    for sock in list(echoed) + [server, udp]:
+        sock.close()
+    events.close()
 
 
 if __name__ == "__main__":
