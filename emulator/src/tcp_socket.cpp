@@ -35,8 +35,8 @@ constexpr int kSynRetries = 6;
 // MICROPY_EVENT_POLL_HOOK waits for the next event or the 1 ms tick, so a handshake faster
 // than that completes within the call.
 constexpr int64_t kConnectPollMs = 1;
-// A handshake with a peer on this machine over an unshaped link takes no emulated time; only
-// the host's scheduling delays the kernel's answer, so that poll waits for it this long.
+// A handshake with a peer on this machine takes no time but the emulated link's; only the
+// host's scheduling delays the kernel's answer, so that poll waits for it this long.
 constexpr int64_t kLocalHandshakeMs = 20;
 // A SYN nothing answers (sent to the camera's own address): lwIP's tcp_slowtmr retransmits it
 // every 3 s (the initial RTO, not backed off in SYN_SENT) up to TCP_SYNMAXRTX (6) times, then
@@ -490,14 +490,17 @@ Status TcpSocket::do_connect(const Endpoint& remote) {
     // Before v1.24 a non-blocking connect raises EINPROGRESS at once. From v1.24 it polls the
     // stack once first (lwip_socket_connect), so a link faster than the poll connects here.
     if (!connect_polls_once(limits_.micropython)) return Error::os(MP_EINPROGRESS);
-    const bool local = !stack_->link().shaped() && remote.ip.is_loopback();
+    // What decides is the handshake's time on the emulated link, not the host's: a peer on
+    // this machine answers at once, then the answer crosses the link (connect_pending_).
     const WaitOutcome outcome =
-        stack_->wait(lock, Deadline::after_ms(local ? kLocalHandshakeMs : kConnectPollMs),
+        stack_->wait(lock, Deadline::after_ms(remote.ip.is_loopback() ? kLocalHandshakeMs : kConnectPollMs),
                      [this] { return state_ != State::connecting || connect_pending_; });
     if (outcome == WaitOutcome::interrupted) return Error::interrupted();
-    if (connect_pending_ && connect_completes_ <= Clock::now() + std::chrono::milliseconds(kConnectPollMs)) {
-      // The answer is crossing a link faster than the poll: it arrives within it.
-      stack_->wait(lock, Deadline::after_ms(kConnectPollMs), [this] { return state_ != State::connecting; });
+    if (connect_pending_ && connect_crossing_ <= std::chrono::milliseconds(kConnectPollMs)) {
+      // A link faster than the poll: the answer arrives within it.
+      const WaitOutcome crossed = stack_->wait(lock, Deadline::after_ms(kLocalHandshakeMs),
+                                               [this] { return state_ != State::connecting; });
+      if (crossed == WaitOutcome::interrupted) return Error::interrupted();
     }
     if (state_ == State::connecting) return Error::os(MP_EINPROGRESS);
     return finish_connect();
@@ -555,11 +558,13 @@ void TcpSocket::on_connect(uv_connect_t* request, int status) {
   if (socket->uses_link()) {
     // The SYN and the answer (SYN-ACK, or RST from a closed port) still cross the link.
     Link& link = socket->stack_->link();
+    const Clock::time_point now = Clock::now();
     const Link::Crossing syn = link.cross(Link::Direction::out, 0, true, Clock::time_point{});
     const Link::Crossing answer = link.cross(Link::Direction::in, 0, true, Clock::time_point{});
     socket->connect_pending_ = true;
     socket->connect_error_ = error;
-    socket->connect_completes_ = syn.arrives + (answer.arrives - Clock::now());
+    socket->connect_crossing_ = (syn.arrives - now) + (answer.arrives - now);
+    socket->connect_completes_ = now + socket->connect_crossing_;
     socket->schedule_link_timer();
     return;
   }

@@ -177,6 +177,7 @@ class TcpSocket final : public Socket {
   bool connect_pending_ = false;  // the kernel answered the connect; the answer is still crossing
   int connect_error_ = 0;         // the answer was a failure (e.g. ECONNRESET for a refusal)
   Clock::time_point connect_completes_;
+  Clock::duration connect_crossing_{};  // how long the SYN and its answer take on the link
   uv_timer_t* link_timer_ = nullptr;
   bool link_work_ = false;  // holds one unit of the stack's background work
 

@@ -122,6 +122,17 @@ TEST(Firmware, NonBlockingConnectOnASlowLinkIsInProgress) {
   EXPECT_TRUE(s->connect(endpoint(local_port(listener.get()))).error().is_os(MP_EINPROGRESS));
 }
 
+TEST(Firmware, NonBlockingConnectOnALinkFasterThanThePollCompletes) {
+  auto stack = Stack::create();
+  LinkConditions link;
+  link.latency_ms = 0.4;  // a 0.4 ms round trip: within the connect's 1 ms poll
+  stack->set_conditions(link);
+  Fd listener = tcp_listener();
+  auto s = open(stack, MP_SOCK_STREAM);
+  s->set_timeout_ms(0);
+  EXPECT_TRUE(s->connect(endpoint(local_port(listener.get()))));
+}
+
 TEST(Firmware, NonBlockingConnectToARefusingPortFailsAtOnceFromV124) {
   Fd closed = tcp_listener();
   const uint16_t port = local_port(closed.get());
