@@ -171,6 +171,10 @@ void Stack::notify_changed() {
   for (Waiter* waiter : waiters_) waiter->wake();
 }
 
+void Stack::timer_started() {
+  if (!waiters_.empty()) notify_changed();
+}
+
 void Stack::remove_waiter(Waiter* waiter) {
   auto it = std::find(waiters_.begin(), waiters_.end(), waiter);
   if (it != waiters_.end()) waiters_.erase(it);
@@ -356,6 +360,7 @@ void Stack::after_ms(int64_t ms, std::function<void()> action) {
   uv_timer_start(&timed->timer, on_timer, static_cast<uint64_t>(ms < 0 ? 0 : ms), 0);
   timers_.push_back(&timed->timer);
   add_background_work();
+  timer_started();
 }
 
 void Stack::on_timer(uv_timer_t* timer) {

@@ -543,6 +543,7 @@ void TcpSocket::connect_unanswered() {
   unanswered_timer_->data = this;
   uv_update_time(stack_->loop());
   uv_timer_start(unanswered_timer_, on_unanswered_gives_up, kUnansweredGivesUpMs, 0);
+  stack_->timer_started();
 }
 
 void TcpSocket::on_unanswered_gives_up(uv_timer_t* timer) {
@@ -1181,6 +1182,7 @@ void TcpSocket::schedule_link_timer() {
     link_work_ = true;
     stack_->add_background_work();
   }
+  stack_->timer_started();
 }
 
 void TcpSocket::on_link_timer(uv_timer_t* timer) { static_cast<TcpSocket*>(timer->data)->advance_link(); }

@@ -377,6 +377,7 @@ void UdpSocket::schedule_link_timer() {
     link_work_ = true;
     stack_->add_background_work();
   }
+  stack_->timer_started();
 }
 
 void UdpSocket::on_link_timer(uv_timer_t* timer) { static_cast<UdpSocket*>(timer->data)->advance_link(); }

@@ -132,6 +132,9 @@ class Stack : public std::enable_shared_from_this<Stack> {
   uint64_t turns() const { return turns_; }
   // With the lock held: wakes the threads waiting on this stack (state they watch changed).
   void notify_changed();
+  // With the lock held, after starting a loop timer: a thread asleep in the loop's poll chose
+  // its timeout before the timer existed (with no timer, for ever), so it is woken to run it.
+  void timer_started();
 
   // With the lock held. False when the profile's pool for `kind` is used up.
   bool reserve_pcb(PcbKind kind);
