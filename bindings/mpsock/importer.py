@@ -60,16 +60,29 @@ class ScriptImports:
             # The firmware's built-in modules come first, as on the board.
             module = modules.get(name)
             if module is not None:
-                return module
+                return _checked_fromlist(module, fromlist)
         if top in ALWAYS or self._is_user_module(top):
             return _real_import(name, globals, locals, fromlist, level)
         if top == name:
             module = modules.get(name)
             if module is not None:
-                return module
+                return _checked_fromlist(module, fromlist)
         if self._host_fallback and modules.canonical(top) is None:
             return _real_import(name, globals, locals, fromlist, level)
         raise modules.import_error(name)
+
+
+def _checked_fromlist(module, fromlist):
+    """`from machine import Pin` where mpsock has no Pin: the module's own message, not
+    Python's bare "cannot import name"."""
+    for name in fromlist or ():
+        if name != "*":
+            try:
+                getattr(module, name)
+            except AttributeError as error:
+                if str(error).startswith("mpsock:"):
+                    raise ImportError(str(error), name=module.__name__) from None
+    return module
 
 
 class _UserModuleFinder(importlib.abc.MetaPathFinder):

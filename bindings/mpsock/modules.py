@@ -34,6 +34,7 @@ CAMERA_ONLY = frozenset(
 ALWAYS = frozenset(["mpsock"])
 
 MAKERS = {}
+HOST = set()  # names whose maker gives CPython's module as it is
 
 
 def register(name, maker):
@@ -43,6 +44,7 @@ def register(name, maker):
 
 def register_host(name, host_name=None):
     """Makes `import name` give CPython's module of that name, as it is."""
+    HOST.add(name)
     register(name, lambda board: importlib.import_module(host_name or name))
 
 
@@ -94,10 +96,6 @@ for _name in (
     "_thread",
 ):
     register_host(_name)
-
-
-class NotOnBoard(ImportError):
-    """Raised for an import the board would refuse too; its message is the board's."""
 
 
 class BoardModules:
@@ -154,7 +152,8 @@ class BoardModules:
         top = name.partition(".")[0]
         canonical = self.canonical(top)
         if canonical is None or top != name:
-            return NotOnBoard("no module named '%s'" % name, name=name)
+            # The board's own words (MicroPython has no ModuleNotFoundError).
+            return ImportError("no module named '%s'" % name, name=name)
         if canonical in CAMERA_ONLY:
             return ModuleNotFoundError(camera_only_message(canonical), name=top)
         return ModuleNotFoundError(
@@ -171,7 +170,7 @@ def script_modules(options=None):
 
 
 def camera_only_message(name):
-    emulated = ", ".join(sorted(n for n in MAKERS if not n.startswith("_")))
+    emulated = ", ".join(n for n in MAKERS if n not in HOST)
     return (
         "mpsock: '%s' is a camera module that mpsock does not emulate (it emulates %s). "
         "Run this part on the camera, or put a stand-in %s.py beside the script." % (name, emulated, name)

@@ -63,9 +63,7 @@ def test_null_bytes_in_a_script(command, tmp_path):
 
 CAMERA_IMPORTS = [
     ("image", "import image\n"),
-    ("machine", "from machine import Pin\n"),
-    ("machine", "import machine.pin\n"),
-    ("pyb", "import pyb as board\n"),
+    ("csi", "import csi as camera\n"),
     ("sensor", "def take():\n    import sensor\ntake()\n"),
     ("omv", "__import__('omv')\n"),
 ]
@@ -84,6 +82,25 @@ def test_camera_only_module_is_named_with_what_mpsock_emulates(command, module, 
     assert last.startswith("ModuleNotFoundError: ")
     assert "'%s' is a camera module" % module in last
     assert "it emulates socket, select" in last
+    assert_no_mpsock_frames(result.stderr)
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_camera_hardware_class_is_named(command, script):
+    result = run(command, script("from machine import Pin\n"))
+    assert result.returncode == 1
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("ImportError: mpsock: machine.Pin is camera hardware"), last
+    assert_no_mpsock_frames(result.stderr)
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("source,name", [("import machine.pin\n", "machine.pin"), ("import pyb as board\n", "pyb")])
+def test_a_module_the_board_lacks_fails_as_on_the_board(command, source, name, script):
+    # The RT1062 is no pyboard, and MicroPython's modules have no submodules.
+    result = run(command, script(source))
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == "ImportError: no module named '%s'" % name
     assert_no_mpsock_frames(result.stderr)
 
 
