@@ -93,10 +93,12 @@ def _is_number(node):
 
 
 class _Dialect(ast.NodeTransformer):
-    def __init__(self):
+    def __init__(self, missing_builtins=()):
         self.uses_match = False
         self.const_calls = False
         self.imports_const = False
+        self.missing_builtins = missing_builtins
+        self.caught_missing = []
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
@@ -132,6 +134,13 @@ class _Dialect(ast.NodeTransformer):
         return self.generic_visit(node)
 
     visit_FunctionDef = visit_AsyncFunctionDef = _decorators
+
+    def visit_ExceptHandler(self, node):
+        names = node.type.elts if isinstance(node.type, ast.Tuple) else [node.type]
+        for name in names:
+            if isinstance(name, ast.Name) and name.id in self.missing_builtins:
+                self.caught_missing.append((name.id, name.lineno))
+        return self.generic_visit(node)
 
     def visit_Match(self, node):
         self.uses_match = True
@@ -174,7 +183,7 @@ def compile_user(source, filename, mode="exec"):
     """Compiles a user file's source with MicroPython's dialect. Raises SyntaxError as
     compile() does."""
     tree = ast.parse(source, filename, mode)
-    dialect = _Dialect()
+    dialect = _Dialect(_missing_builtins() if NOTES.enabled else ())
     try:
         tree = dialect.visit(tree)
     except SyntaxError as error:
@@ -186,7 +195,20 @@ def compile_user(source, filename, mode="exec"):
     return compile(tree, filename, mode, dont_inherit=True)
 
 
+def _missing_builtins():
+    from . import modbuiltins
+
+    return frozenset(modbuiltins.missing_names())
+
+
 def _note_syntax(dialect, source, filename):
+    for name, line in dialect.caught_missing:
+        NOTES.note(
+            "caught:" + name,
+            "%s line %d catches %s, which the camera does not have: there the except clause raises "
+            "NameError when an exception reaches it (catch OSError and look at e.args[0])"
+            % (filename, line, name),
+        )
     if dialect.uses_match:
         NOTES.note(
             "match",

@@ -303,6 +303,10 @@ def test_strict_names_each_difference_the_script_relied_on(run_mpsock, script, e
         "match x:\n"
         "    case 1:\n"
         "        pass\n"
+        "try:\n"
+        "    pass\n"
+        "except (TimeoutError, OSError):\n"
+        "    pass\n"
     )
     path = script(text)
     quiet = run_mpsock("run", path, str(echo_server.port))
@@ -318,14 +322,15 @@ def test_strict_names_each_difference_the_script_relied_on(run_mpsock, script, e
         "uses `match`",
         "f-string `{name=}`",
         "1 socket(s) were dropped without close()",
+        "line 10 catches TimeoutError",
     ):
         assert expected in joined, joined
-    assert len(notes) == 6  # each once
+    assert len(notes) == 7  # each once
     assert (
         run_mpsock("run", path, str(echo_server.port), env={"MPSOCK_STRICT": "1"}).stderr.count(
             "mpsock strict"
         )
-        == 6
+        == 7
     )
 
 
