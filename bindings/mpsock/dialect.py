@@ -88,11 +88,46 @@ def any_mod(left, right):
 # ---- the rewrite ----
 
 
-def _is_number(node):
-    return isinstance(node, ast.Constant) and isinstance(node.value, (int, float, complex))
+_NUMBERS = (int, float, complex)
 
 
-class _Dialect(ast.NodeTransformer):
+def _mod_helper(node):
+    """The helper a `%` becomes, or None to keep the operator: a number on either side (or a str
+    or f-string on the left) cannot be a bytes format."""
+    left = node.left
+    if left.__class__ is ast.Constant:
+        return BYTES_MOD if left.value.__class__ is bytes else None
+    if left.__class__ is ast.JoinedStr:
+        return None
+    right = node.right
+    if right.__class__ is ast.Constant and right.value.__class__ in _NUMBERS:
+        return None
+    return ANY_MOD
+
+
+def _mod_call(node, helper):
+    name = ast.Name(id=helper, ctx=ast.Load())
+    call = ast.Call(func=name, args=[node.left, node.right], keywords=[])
+    for located in (name, call):
+        located.lineno, located.col_offset = node.lineno, node.col_offset
+        located.end_lineno, located.end_col_offset = node.end_lineno, node.end_col_offset
+    return call
+
+
+def _rewritten(node):
+    """`node` itself, or the call a `%` becomes."""
+    if node.__class__ is ast.BinOp and node.op.__class__ is ast.Mod:
+        helper = _mod_helper(node)
+        if helper is not None:
+            return _mod_call(node, helper)
+    return node
+
+
+class _Dialect:
+    """One pass over a user file's tree: rewrites `%`, drops the code-emitter decorators, and
+    notes what --strict reports. (A hand-written walk: ast.NodeTransformer costs several times
+    more per node.)"""
+
     def __init__(self, missing_builtins=()):
         self.uses_match = False
         self.const_calls = False
@@ -100,26 +135,47 @@ class _Dialect(ast.NodeTransformer):
         self.missing_builtins = missing_builtins
         self.caught_missing = []
 
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
-        if not isinstance(node.op, ast.Mod):
-            return node
-        left = node.left
-        if isinstance(left, ast.Constant) and isinstance(left.value, bytes):
-            helper = BYTES_MOD
-        elif _is_number(left) or _is_number(node.right) or isinstance(left, (ast.JoinedStr, ast.Constant)):
-            return node
-        else:
-            helper = ANY_MOD
-        call = ast.Call(func=ast.Name(id=helper, ctx=ast.Load()), args=[left, node.right], keywords=[])
-        return ast.copy_location(call, node)
+    def visit(self, tree):
+        stack = [tree]
+        while stack:
+            node = stack.pop()
+            kind = node.__class__
+            if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+                self._decorators(node)
+            elif kind is ast.ExceptHandler:
+                self._except(node)
+            elif kind is ast.Call:
+                if node.func.__class__ is ast.Name and node.func.id == "const":
+                    self.const_calls = True
+            elif kind is ast.ImportFrom:
+                if node.module in ("micropython", "umicropython") and any(
+                    a.name == "const" for a in node.names
+                ):
+                    self.imports_const = True
+            elif kind is ast.Match:
+                self.uses_match = True
+            for field in node._fields:
+                value = getattr(node, field, None)
+                if value.__class__ is list:
+                    for i, item in enumerate(value):
+                        if isinstance(item, ast.AST):
+                            replaced = _rewritten(item)
+                            if replaced is not item:
+                                value[i] = replaced
+                            stack.append(replaced)
+                elif isinstance(value, ast.AST):
+                    replaced = _rewritten(value)
+                    if replaced is not value:
+                        setattr(node, field, replaced)
+                    stack.append(replaced)
+        return _rewritten(tree)
 
     def _decorators(self, node):
         # @micropython.native / .viper are the compiler's, as on the board (no import needed);
         # the code runs as bytecode here. Inline assembler cannot run on the desktop at all.
         kept = []
         for decorator in node.decorator_list:
-            if isinstance(decorator, ast.Attribute) and isinstance(decorator.value, ast.Name):
+            if decorator.__class__ is ast.Attribute and decorator.value.__class__ is ast.Name:
                 if decorator.value.id == "micropython" and decorator.attr in CODE_EMITTERS:
                     continue
                 if decorator.value.id == "micropython" and decorator.attr.startswith("asm_"):
@@ -131,32 +187,14 @@ class _Dialect(ast.NodeTransformer):
                     raise error
             kept.append(decorator)
         node.decorator_list = kept
-        return self.generic_visit(node)
 
-    visit_FunctionDef = visit_AsyncFunctionDef = _decorators
-
-    def visit_ExceptHandler(self, node):
-        names = node.type.elts if isinstance(node.type, ast.Tuple) else [node.type]
+    def _except(self, node):
+        if not self.missing_builtins or node.type is None:
+            return
+        names = node.type.elts if node.type.__class__ is ast.Tuple else [node.type]
         for name in names:
-            if isinstance(name, ast.Name) and name.id in self.missing_builtins:
+            if name.__class__ is ast.Name and name.id in self.missing_builtins:
                 self.caught_missing.append((name.id, name.lineno))
-        return self.generic_visit(node)
-
-    def visit_Match(self, node):
-        self.uses_match = True
-        return self.generic_visit(node)
-
-    def visit_Call(self, node):
-        if isinstance(node.func, ast.Name) and node.func.id == "const":
-            self.const_calls = True
-        return self.generic_visit(node)
-
-    def visit_ImportFrom(self, node):
-        if node.module in ("micropython", "umicropython") and any(
-            alias.name == "const" for alias in node.names
-        ):
-            self.imports_const = True
-        return node
 
 
 _FSTRING_DEBUG = re.compile(r"\{[^{}:!]*[^=!<>{}:]=\s*(![rsa])?(:[^{}]*)?\}")
@@ -189,7 +227,6 @@ def compile_user(source, filename, mode="exec"):
     except SyntaxError as error:
         error.filename = filename
         raise
-    ast.fix_missing_locations(tree)
     if NOTES.enabled:
         _note_syntax(dialect, source, filename)
     return compile(tree, filename, mode, dont_inherit=True)

@@ -41,6 +41,8 @@ def test_bytes_percent_formats_str_as_micropython_does(runs):
         "print(b'%(a)s=%(b)d' % {'a': 'k', 'b': 7})\n"
         "print(b'\\xff%s' % '\\u00e9')\n"
         "print(7 % 3, 'x%sy' % 1, -7 % 3)\n"
+        "a = b'<%s>'\n"
+        "print((b'%%s%s' % 'x') % 'in', b'[%s]' % (a % 'y'), [b'%d' % i for i in range(2)])\n"
     )
     assert result.stdout.splitlines() == [
         "b'GET /index.html HTTP/1.0'",
@@ -50,6 +52,7 @@ def test_bytes_percent_formats_str_as_micropython_does(runs):
         "b'k=7'",
         "b'\\xff\\xc3\\xa9'",
         "1 x1y 2",
+        "b'inx' b\"[b'<y>']\" [b'0', b'1']",
     ]
 
 
