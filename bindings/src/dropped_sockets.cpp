@@ -16,9 +16,13 @@ std::atomic<size_t> ever{0};
 
 }  // namespace
 
-void set_close_dropped_at_once(bool value) { at_once = value; }
+void set_close_dropped_at_once(bool value) {
+  at_once = value;
+}
 
-bool close_dropped_at_once() { return at_once; }
+bool close_dropped_at_once() {
+  return at_once;
+}
 
 bool keep_dropped(std::shared_ptr<Socket>& socket) {
   if (at_once || !socket || socket->closed()) return false;
@@ -43,6 +47,8 @@ size_t dropped_now() {
   return dropped.size();
 }
 
-size_t dropped_ever() { return ever; }
+size_t dropped_ever() {
+  return ever;
+}
 
 }  // namespace mpsock::py
