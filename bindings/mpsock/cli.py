@@ -136,6 +136,8 @@ def cmd_profiles(args):
     print()
     for p in profiles:
         print("%s: %s (%s)" % (p["name"], p["description"], p["source"]))
+        print("    sys.platform %s, %s, MicroPython %s, GC heap %d bytes, epoch %d"
+              % (p["platform"], p["machine"], p["micropython_version"], p["heap_size"], p["epoch_year"]))
     print("* default; '-' means no limit")
     return 0
 

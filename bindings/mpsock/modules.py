@@ -80,7 +80,7 @@ register("select", lambda board: _mpsock.select)
 register("errno", _legacy("errno"))
 register("micropython", _legacy("micropython"))
 register("network", _network)
-for _name in ("time", "sys", "os", "gc", "machine", "binascii", "builtins"):
+for _name in ("time", "sys", "os", "gc", "machine", "binascii", "hashlib", "builtins"):
     register(_name, _module_of(_name))
 for _name in (
     "array",

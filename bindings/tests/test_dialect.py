@@ -56,6 +56,18 @@ def test_bytes_percent_formats_str_as_micropython_does(runs):
     ]
 
 
+def test_hashlib_takes_str_and_has_the_boards_methods(runs):
+    result = runs(
+        "import hashlib, ubinascii\n"
+        "h = hashlib.sha256('abc')\n"
+        "h.update(b'def')\n"
+        "print(ubinascii.hexlify(h.digest()).decode(), hasattr(h, 'hexdigest'))\n"
+        "print(ubinascii.hexlify(hashlib.sha1(b'x').digest(), ':')[:8])\n"
+    )
+    expected = __import__("hashlib").sha256(b"abcdef").hexdigest()
+    assert result.stdout.splitlines() == [expected + " False", "b'11:f6:ad'"]
+
+
 def test_const_in_every_user_module_and_micropython_decorators(runs, script):
     script(
         "_PORT = const(21)\n"
