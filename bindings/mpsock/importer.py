@@ -2,12 +2,11 @@
 modules (modules.py) and MicroPython's dialect (dialect.py); everything else in the process (the
 standard library, mpsock itself) keeps CPython's."""
 
+import builtins
 import importlib.abc
 import importlib.machinery
 import os
 import sys
-
-import builtins
 
 from . import dialect, modbuiltins
 from .modules import ALWAYS

@@ -74,7 +74,7 @@ def print_exception(exc, file=None):
     runner.print_micropython_traceback(exc, file if file is not None else _host_sys.stdout)
 
 
-def exit(retval=0):  # noqa: A001 - the board's name
+def exit(retval=0):
     raise SystemExit(retval)
 
 

@@ -110,7 +110,7 @@ class BoardClock:
         return calendar.timegm((year, month, mday, hour, minute, second, 0, 1, 0)) - self.offset
 
 
-class clock:  # noqa: N801 - OpenMV's name
+class clock:
     """OpenMV's time.clock(): tick() marks the start of a frame; fps() and avg() end it and give
     the frame rate and the average milliseconds per frame over the frames since the window
     started (the window starts again after two seconds of frames)."""

@@ -70,15 +70,15 @@ def _module_of(name, *args):
     return make
 
 
-def _legacy(name):
-    # Modules whose make_module() takes no board.
+def _without_board(name):
+    # Modules the same on every board: their make_module() takes no board.
     return lambda board: importlib.import_module("mpsock.mod" + name).make_module()
 
 
 register("socket", lambda board: socket_module())
 register("select", lambda board: _mpsock.select)
-register("errno", _legacy("errno"))
-register("micropython", _legacy("micropython"))
+register("errno", _without_board("errno"))
+register("micropython", _without_board("micropython"))
 register("network", _network)
 for _name in ("time", "sys", "os", "gc", "machine", "binascii", "hashlib", "builtins"):
     register(_name, _module_of(_name))
@@ -103,7 +103,7 @@ class BoardModules:
 
     def __init__(self, profile=None, options=None):
         self.profile = profile or _mpsock.current_profile()
-        self.options = dict(options or {})
+        self.options = dict(options or {})  # the run's settings, for makers that need them
         self.builtin = frozenset(self.profile["builtin_modules"])
         self.frozen = frozenset(self.profile["frozen_modules"])
         self._made = {}
@@ -119,10 +119,6 @@ class BoardModules:
     def is_builtin(self, name):
         canonical = self.canonical(name)
         return canonical is not None and canonical in self.builtin
-
-    def provides(self, name):
-        canonical = self.canonical(name)
-        return canonical is not None and canonical in MAKERS
 
     def get(self, name, default=None):
         """The module for `name`, or `default` if the board has none or mpsock cannot make it."""

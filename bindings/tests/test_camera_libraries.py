@@ -18,7 +18,6 @@ import sys
 import threading
 
 import pytest
-
 from native_peers import PEER_TIMEOUT, free_port
 
 LIBS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "camera_libs")
@@ -171,7 +170,7 @@ class Broker:
                         conn.sendall(b"\xd0\x00")
                     elif kind == 14:  # DISCONNECT
                         return
-        except Exception as error:  # noqa: BLE001 - the test reports it
+        except Exception as error:
             self.error = error
         finally:
             self.listener.close()

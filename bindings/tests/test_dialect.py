@@ -3,10 +3,10 @@ that camera scripts and the libraries they carry rely on, run through the instal
 
 import calendar
 import time
-
-import pytest
+import types
 
 import mpsock
+import pytest
 
 COMMANDS = ("run", "micropython")
 
@@ -361,3 +361,28 @@ def test_desktop_profile_adds_cpythons_modules(runs):
         env={"MPSOCK_PROFILE": "desktop"},
     )
     assert result.stdout.strip() == "linux True True"
+
+
+def test_the_module_table_is_one_registry_others_extend(monkeypatch):
+    # What another stand-in does to add a module: register a maker under the board's name.
+    from mpsock import modules
+
+    made = []
+
+    def make(board):
+        made.append(board)
+        return types.ModuleType("framebuf")
+
+    mpsock.use_profile("openmv-rt1062")
+    board = modules.BoardModules()
+    assert board.get("framebuf") is None
+    assert "no stand-in" in str(board.import_error("framebuf"))
+    monkeypatch.setitem(modules.MAKERS, "framebuf", make)
+    module = board.get("framebuf")
+    assert module is board.get("uframebuf") is board["framebuf"]  # made once, u-alias included
+    assert made == [board] and board.profile["name"] == "openmv-rt1062"
+    assert board.canonical("uasyncio") == "uasyncio"  # frozen names have no u-alias of their own
+    assert board.canonical("ujson") == "json" and board.canonical("email") is None
+    error = board.import_error("email")
+    assert type(error) is ImportError and error.args == ("no module named 'email'",)
+    assert "camera module" in str(board.import_error("sensor"))

@@ -8,9 +8,8 @@ mpsock can be the board, and "missing" where it cannot run the feature (inline a
 import os
 import subprocess
 
-import pytest
-
 import mpsock
+import pytest
 
 CHECKS = {
     # The platform query: the runner splits this line into platform, architecture, build,
