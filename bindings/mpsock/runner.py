@@ -9,7 +9,7 @@ import sys
 import traceback
 import types
 
-from . import _mpsock, dialect, moderrno, network_state, signals
+from . import _mpsock, dialect, modbuiltins, moderrno, network_state, signals
 from .importer import ScriptImports
 from .modmachine import BoardReset
 from .modules import script_modules
@@ -109,18 +109,34 @@ def _strip_chain(error, seen=None):
 
 
 def _micropython_message(error):
-    """What MicroPython prints after the exception's name: an OSError with a known errno number
-    reads "[Errno 110] ETIMEDOUT" however it was raised."""
+    """What MicroPython prints after the exception's name (mp_obj_exception_print): nothing for
+    no arguments, the one argument as str() prints it, or the arguments' tuple; an OSError with a
+    known errno number reads "[Errno 110] ETIMEDOUT" however it was raised."""
     args = getattr(error, "args", ())
-    if isinstance(error, OSError) and len(args) == 1 and isinstance(args[0], int):
+    if isinstance(error, OSError) and 0 < len(args) < 3 and type(args[0]) is int:
         name = moderrno.NUMBERS_BY_VALUE.get(args[0])
         if name:
-            return "[Errno %d] %s" % (args[0], name)
-    return str(error)
+            message = "[Errno %d] %s" % (args[0], name)
+            return message if len(args) == 1 else "%s: %s" % (message, args[1])
+    if not args:
+        return ""
+    if len(args) == 1:
+        return str(args[0])
+    return repr(args)
+
+
+def _micropython_name(error):
+    """The class name MicroPython would print: CPython's OSError subclasses (FileNotFoundError,
+    ...), which the board does not have, print as OSError."""
+    kind = type(error)
+    if issubclass(kind, OSError) and kind.__name__ not in modbuiltins.EXCEPTIONS and kind.__module__ == "builtins":
+        return "OSError"
+    return kind.__name__
 
 
 def print_micropython_traceback(error, stream):
-    """MicroPython's format: file, line and function of each frame, then the exception."""
+    """MicroPython's format: file, line and function of each of the script's frames, then the
+    exception."""
     tb = error.__traceback__
     if isinstance(error, SyntaxError) and tb is None:
         # The compiler's error: where it is, then what (mp_raise_syntax_error's format).
@@ -128,14 +144,17 @@ def print_micropython_traceback(error, stream):
         print('  File "%s", line %s' % (error.filename or "<stdin>", error.lineno), file=stream)
         print("%s: %s" % (type(error).__name__, error.msg), file=stream)
         return
-    if tb is not None:  # an exception never raised has no traceback to print
-        print("Traceback (most recent call last):", file=stream)
+    frames = []
     while tb is not None:
-        code = tb.tb_frame.f_code
-        print('  File "%s", line %d, in %s' % (code.co_filename, tb.tb_lineno, code.co_name), file=stream)
+        if not _is_ours(tb.tb_frame):
+            frames.append((tb.tb_frame.f_code, tb.tb_lineno))
         tb = tb.tb_next
+    if frames:  # an exception never raised has no traceback to print
+        print("Traceback (most recent call last):", file=stream)
+    for code, line in frames:
+        print('  File "%s", line %d, in %s' % (code.co_filename, line, code.co_name), file=stream)
     # MicroPython prints "Name: " even when there is no message (mp_obj_exception_print).
-    print("%s: %s" % (type(error).__name__, _micropython_message(error)), file=stream)
+    print("%s: %s" % (_micropython_name(error), _micropython_message(error)), file=stream)
 
 
 def _dropped_sockets_hint(error):

@@ -204,12 +204,29 @@ def test_print_exception_in_micropythons_format(runs):
         "except OSError as e:\n"
         "    sys.print_exception(e)\n"
         "sys.print_exception(ValueError('never raised'), sys.stderr)\n"
+        "for e in (KeyError('k'), ValueError(), ValueError('a', 1), OSError(2, 'gone'), OSError(9999)):\n"
+        "    sys.print_exception(e)\n"
+        "try:\n"
+        "    open('/no/such/file')\n"
+        "except OSError as e:\n"
+        "    sys.print_exception(e)\n"
     )
     lines = result.stdout.splitlines()
     assert lines[0] == "Traceback (most recent call last):"
     assert lines[1].endswith(", line 5, in <module>") and lines[2].endswith(", line 3, in fail")
     assert lines[3] == "OSError: [Errno 110] ETIMEDOUT"
     assert result.stderr.splitlines() == ["ValueError: never raised"]
+    assert lines[4:9] == [
+        "KeyError: k",
+        "ValueError: ",
+        "ValueError: ('a', 1)",
+        "OSError: [Errno 2] ENOENT: gone",
+        "OSError: 9999",
+    ]
+    assert lines[9] == "Traceback (most recent call last):"
+    assert (
+        lines[-1] == "OSError: [Errno 2] ENOENT: No such file or directory"
+    )  # no FileNotFoundError on the board
 
 
 def test_openmv_clock_measures_frames(runs):
