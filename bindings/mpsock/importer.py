@@ -104,6 +104,10 @@ class _UserModuleFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path, target=None):
         if path is None and self.imports.modules.is_builtin(fullname):
             return None
+        if fullname.partition(".")[0] in ALWAYS:
+            # mpsock's own package is never the script's, even when it lies in the script's
+            # folder (an editable install, a staged build run from the repository).
+            return None
         if path is not None and not any(self.imports.is_user_file(p) for p in path):
             return None
         spec = self.find_user_spec(fullname, path)

@@ -13,7 +13,9 @@ BLOCK = 16  # bytes per block of MicroPython's GC heap on a 32-bit board (MICROP
 
 class Heap:
     """The board's heap as the script sees it: its size, and what the script allocated since it
-    started, estimated from CPython's live object blocks (one GC block each)."""
+    started, estimated from CPython's live object blocks (one GC block each). With CPython's
+    small-object allocator off (PYTHONMALLOC=malloc) there is nothing to count: mem_alloc() stays
+    0."""
 
     def __init__(self, size):
         self.size = size

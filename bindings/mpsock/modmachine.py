@@ -14,8 +14,6 @@ WDT_RESET = 3
 DEEPSLEEP_RESET = 4
 SOFT_RESET = 5
 
-CPU_HZ = {"mimxrt": 600_000_000, "alif": 400_000_000, "pyboard": 216_000_000}
-
 # name -> maker(board) giving the class or object (e.g. "LED").
 HARDWARE = {}
 
@@ -64,7 +62,7 @@ def make_module(board):
     for how in ("reset", "soft_reset", "deepsleep", "bootloader"):
         setattr(module, how, _ends_the_run(how))
     module.reset_cause = lambda: PWRON_RESET
-    module.freq = lambda *args: CPU_HZ.get(profile["platform"], 400_000_000) if not args else None
+    module.freq = lambda *args: profile["cpu_hz"] if not args else None
     module.idle = lambda: _host_time.sleep(0.001)
     module.lightsleep = lambda ms=None: _host_time.sleep((ms or 0) / 1000.0)
     module.disable_irq = lambda: 0

@@ -51,6 +51,7 @@ pyb::dict describe(const Profile& p) {
   d["frozen_modules"] = p.frozen_modules;
   d["host_modules"] = p.host_modules;
   d["unique_id_size"] = p.unique_id_size;
+  d["cpu_hz"] = p.cpu_hz;
   return d;
 }
 

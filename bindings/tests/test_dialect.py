@@ -2,6 +2,9 @@
 that camera scripts and the libraries they carry rely on, run through the installed commands."""
 
 import calendar
+import os
+import subprocess
+import sys
 import time
 import types
 
@@ -253,13 +256,15 @@ def test_gc_heap_is_the_profiles_and_machine_identity(runs):
         "hold = [bytearray(100) for _ in range(1000)]\n"
         "after = gc.mem_free()\n"
         "print(abs(gc.mem_free() + gc.mem_alloc() - %d) < 4096, before - after > 10000)\n"
-        "print(machine.unique_id().hex(), len(machine.unique_id()))\n" % heap
+        "print(machine.unique_id().hex(), len(machine.unique_id()), machine.freq())\n" % heap
     )
     lines = result.stdout.splitlines()
-    assert lines[0] == "True True"
+    # The estimate counts CPython's small-object blocks: none with PYTHONMALLOC=malloc (sanitizers).
+    counts_blocks = os.environ.get("PYTHONMALLOC", "pymalloc").startswith("pymalloc")
+    assert lines[0] == ("True True" if counts_blocks else "True False")
     again = runs("import machine\nprint(machine.unique_id().hex())\n")
     assert again.stdout.strip() == lines[1].split()[0]  # the same board every run
-    assert lines[1].split()[1] == "8"
+    assert lines[1].split()[1:] == ["8", "600000000"]
 
 
 def test_machine_reset_ends_the_run_with_a_message(runs):
@@ -403,3 +408,28 @@ def test_the_module_table_is_one_registry_others_extend(monkeypatch):
     error = board.import_error("email")
     assert type(error) is ImportError and error.args == ("no module named 'email'",)
     assert "camera module" in str(board.import_error("sensor"))
+
+
+def test_mpsock_in_the_scripts_folder_is_still_mpsock(tmp_path):
+    # An editable install or a staged build run from the repository puts mpsock's own package
+    # inside the folder a script's imports search: its modules must load as mpsock's, not as the
+    # script's (which would give them the script's import rules).
+    package = os.path.dirname(mpsock.__file__)
+    (tmp_path / "mpsock").symlink_to(package, target_is_directory=True)
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from mpsock.micropython import main; main()",
+            "-c",
+            "import sys, time, gc\nprint(sys.platform, type(time.time()).__name__)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=str(tmp_path),
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [mpsock.current_profile()["platform"], "int"]

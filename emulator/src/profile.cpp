@@ -85,6 +85,7 @@ std::vector<Profile> make_profiles() {
   rt1062.heap_size = (64 + 204) * 1024 + 8 * 1024 * 1024;  // OCRM2 64K + DTCM 204K + SDRAM 8M
   rt1062.builtin_modules = joined({kMicroPythonModules, "mimxrt", kOpenMvModules});
   rt1062.frozen_modules = words(kOpenMvFrozen);
+  rt1062.cpu_hz = 600000000;
   profiles.push_back(rt1062);
 
   Profile ae3;
@@ -107,6 +108,7 @@ std::vector<Profile> make_profiles() {
   ae3.heap_size = 4 * 1024 * 1024;  // SRAM0 4M (the HP core's GC block)
   ae3.builtin_modules = joined({kMicroPythonModules, "alif", kOpenMvModules});
   ae3.frozen_modules = words(kOpenMvFrozen);
+  ae3.cpu_hz = 400000000;  // the high-performance M55 core
   profiles.push_back(ae3);
 
   Profile n6;
@@ -130,6 +132,7 @@ std::vector<Profile> make_profiles() {
   n6.builtin_modules = joined({kMicroPythonModules, "pyb stm", kOpenMvModules});
   n6.frozen_modules = words(kOpenMvFrozen);
   n6.unique_id_size = 12;  // the STM32's 96-bit unique ID
+  n6.cpu_hz = 800000000;
   profiles.push_back(n6);
 
   // The stm32 port on every MCU but the N6 (PYBD, NUCLEO boards with Ethernet) takes the
@@ -157,6 +160,7 @@ std::vector<Profile> make_profiles() {
   stm32.builtin_modules = joined({kMicroPythonModules, "pyb stm"});
   stm32.frozen_modules = words("asyncio uasyncio dht onewire ds18x20 neopixel");
   stm32.unique_id_size = 12;
+  stm32.cpu_hz = 216000000;
   profiles.push_back(stm32);
 
   Profile desktop;
@@ -184,6 +188,7 @@ std::vector<Profile> make_profiles() {
   desktop.builtin_modules = rt1062.builtin_modules;
   desktop.frozen_modules = rt1062.frozen_modules;
   desktop.host_modules = true;
+  desktop.cpu_hz = rt1062.cpu_hz;
   profiles.push_back(desktop);
 
   return profiles;

@@ -64,6 +64,7 @@ TEST(Profiles, BoardsSayWhoTheyAre) {
   EXPECT_EQ(find_profile("openmv-n6")->platform, "pyboard");
   for (const Profile& profile : builtin_profiles()) {
     EXPECT_GT(profile.heap_size, 0u) << profile.name;
+    EXPECT_GT(profile.cpu_hz, 0u) << profile.name;
     EXPECT_FALSE(profile.machine.empty()) << profile.name;
     const auto& modules = profile.builtin_modules;
     for (const char* name : {"socket", "select", "sys", "os", "time", "gc", "machine", "micropython"}) {

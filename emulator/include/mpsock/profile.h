@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,7 @@ struct Profile {
   // Whether modules no board has come from CPython (the desktop profile) or fail to import.
   bool host_modules = false;
   size_t unique_id_size = 8;  // bytes of machine.unique_id()
+  uint32_t cpu_hz = 0;        // machine.freq()
 
   // 0 in a count or size means "no limit" (the desktop profile).
   static constexpr int unlimited = 0;
