@@ -38,7 +38,8 @@ import time
 import types
 from multiprocessing.connection import Connection
 
-from .. import runner
+from .. import dialect, runner
+from ..modmachine import BoardReset
 from ..importer import ScriptImports
 from ..modules import script_modules
 
@@ -104,7 +105,7 @@ def run(source, how, namespace, started):
     try:
         try:
             text = source.decode("utf-8", "replace")
-            code = compile(text, "<stdin>", "single" if how == "single" else "exec", dont_inherit=True)
+            code = dialect.compile_user(text, "<stdin>", "single" if how == "single" else "exec")
         except SyntaxError as error:
             sys.stdout.flush()
             _end_of_stdout(how)
@@ -118,7 +119,7 @@ def run(source, how, namespace, started):
             _program_running = False
         sys.stdout.flush()
         _end_of_stdout(how)
-    except SystemExit:
+    except (SystemExit, BoardReset):  # machine.reset() restarts the board, as sys.exit() does
         _end_of_stdout(how)
         outcome = "exit"
     except BaseException as error:  # noqa: BLE001 - printed as the firmware prints it

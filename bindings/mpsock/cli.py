@@ -102,13 +102,24 @@ def add_stack_options(parser):
         help="let TCP servers bound to 0.0.0.0 listen on every host interface (default: loopback only)")
 
 
+def add_dialect_options(parser):
+    group = parser.add_argument_group("MicroPython's dialect")
+    group.add_argument("--gc", choices=runner.GC_MODES,
+                       help="camera (default, or $MPSOCK_GC): a socket dropped without close() stays open until "
+                            "gc.collect(); eager: it closes at once, as in CPython")
+    group.add_argument("--strict", action="store_true", default=None,
+                       help="say where the script relies on the camera differing from CPython (bytes %% str, "
+                            "const without import, dropped sockets, CPython-only syntax); or $MPSOCK_STRICT=1")
+
+
 def cmd_run(args):
     try:
         runner.prepare(profile=args.profile, expose=args.expose, hosts=args.hosts, offline=args.offline or None,
                        conditions=conditions_of(args), faults=args.faults, trace=args.trace,
                        network=None if args.network is None else args.network == "up",
                        connect_ms=args.connect_time,
-                       camera=dict(frames=args.frames, seed=args.seed, timing=args.frame_timing == "sensor"))
+                       camera=dict(frames=args.frames, seed=args.seed, timing=args.frame_timing == "sensor"),
+                       gc=args.gc, strict=args.strict)
     except (ValueError, OSError) as error:
         print("mpsock: %s" % error, file=sys.stderr)
         return 2
@@ -144,6 +155,8 @@ def cmd_profiles(args):
     print()
     for p in profiles:
         print("%s: %s (%s)" % (p["name"], p["description"], p["source"]))
+        print("    sys.platform %s, %s, MicroPython %s, GC heap %d bytes, epoch %d"
+              % (p["platform"], p["machine"], p["micropython_version"], p["heap_size"], p["epoch_year"]))
     print()
     for p in profiles:
         camera = p["camera"]
@@ -175,6 +188,7 @@ def build_parser():
     add_stack_options(run)
     add_network_options(run)
     add_camera_options(run)
+    add_dialect_options(run)
     run.add_argument("script", help="the script to run")
     run.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
     run.set_defaults(handler=cmd_run)

@@ -5,6 +5,7 @@
 #include <pythread.h>
 
 #include "image_buffer.h"
+#include "dropped_sockets.h"
 #include "modselect.h"
 #include "modsocket.h"
 #include "mpsock/fault.h"
@@ -53,6 +54,18 @@ pyb::dict describe(const Profile& p) {
   for (const SensorMode& mode : p.sensor_modes) modes.append(pyb::make_tuple(mode.max_width, mode.max_height, mode.fps));
   camera["modes"] = modes;
   d["camera"] = camera;
+  d["platform"] = p.platform;
+  d["machine"] = p.machine;
+  d["build"] = p.build;
+  d["micropython_version"] = p.micropython_version;
+  d["mpy_arch"] = p.mpy_arch;
+  d["epoch_year"] = p.epoch_year;
+  d["heap_size"] = p.heap_size;
+  d["builtin_modules"] = p.builtin_modules;
+  d["frozen_modules"] = p.frozen_modules;
+  d["host_modules"] = p.host_modules;
+  d["unique_id_size"] = p.unique_id_size;
+  d["cpu_hz"] = p.cpu_hz;
   return d;
 }
 
@@ -146,6 +159,17 @@ PYBIND11_MODULE(_mpsock, m) {
     d["udp"] = stack->pcbs_in_use(PcbKind::udp);
     return d;
   });
+  m.def("close_dropped_at_once", [](bool at_once) { set_close_dropped_at_once(at_once); },
+        "Whether a socket dropped without close() closes at once (CPython) or stays open until "
+        "collect_dropped() (the camera's garbage collector).");
+  m.def("collect_dropped", [] { return without_gil([] { return collect_dropped(); }); },
+        "Closes the sockets dropped without close(), as the camera's gc.collect() does; how many.");
+  m.def("dropped_sockets", [] {
+    pyb::dict d;
+    d["open"] = dropped_now();
+    d["ever"] = dropped_ever();
+    return d;
+  }, "Sockets dropped without close(): still open now, and ever.");
   m.def("schedule", [](pyb::object function, pyb::object arg) {
     if (!schedule(std::move(function), std::move(arg))) throw std::runtime_error("schedule queue full");
   }, "micropython.schedule: run function(arg) on the main thread soon.");
@@ -197,6 +221,9 @@ PYBIND11_MODULE(_mpsock, m) {
     // Threads this wakes (blocked on sockets it closes) park rather than race finalization.
     main_thread_ident = PyThread_get_thread_ident();
     exit_shutdown_started = true;
-    without_gil_do([&] { stack->shutdown(); });
+    without_gil_do([&] {
+      collect_dropped();
+      stack->shutdown();
+    });
   }, "Closes every socket and lets graceful closes finish (at exit).");
 }

@@ -38,6 +38,24 @@ struct Profile {
   bool ipv6 = false;         // LWIP_IPV6
   bool strict_surface = true;  // only the firmware's socket methods (no getsockname, fileno, ...)
 
+  // The board as a script sees it through sys, os, time and gc (MicroPython's port and board
+  // configuration: mpconfigport.h, mpconfigboard.h, the firmware's manifest).
+  std::string platform = "linux";   // sys.platform, os.uname().sysname (MICROPY_PY_SYS_PLATFORM)
+  std::string machine;              // "BOARD with MCU": sys.implementation._machine, os.uname().machine
+  std::string build;                // sys.implementation._build (the board's folder name)
+  std::string micropython_version = "1.25.0";  // the MicroPython release the firmware follows
+  std::string mpy_arch;             // native code architecture (sys.implementation._mpy), "" for none
+  int epoch_year = 1970;            // time.gmtime(0)[0]: 1970 or 2000 (MICROPY_EPOCH_IS_1970)
+  size_t heap_size = 0;             // the GC heap: gc.mem_free() + gc.mem_alloc()
+  // Modules built into the firmware (C): importable also with a `u` prefix (import ujson).
+  std::vector<std::string> builtin_modules;
+  // Python libraries frozen into the firmware: importable by their own name only.
+  std::vector<std::string> frozen_modules;
+  // Whether modules no board has come from CPython (the desktop profile) or fail to import.
+  bool host_modules = false;
+  size_t unique_id_size = 8;  // bytes of machine.unique_id()
+  uint32_t cpu_hz = 0;        // machine.freq()
+
   // 0 in a count or size means "no limit" (the desktop profile).
   static constexpr int unlimited = 0;
 
