@@ -1,6 +1,6 @@
 """The modules a camera script imports, as the emulator provides them."""
 
-from . import _mpsock, moderrno, modmicropython, modtime
+from . import _mpsock, modasyncio, moderrno, modmicropython, modtime
 
 # Modules that exist only on the camera. Importing one gets a clear message instead of a bare
 # ModuleNotFoundError (a script's own stand-in module, beside the script, still wins).
@@ -46,6 +46,9 @@ def script_modules():
     else:
         network = modnetwork.make_module()
         modules["network"] = network
+    asyncio = modasyncio.make_module()
+    modules["asyncio"] = asyncio
+    modules["uasyncio"] = asyncio
     return modules
 
 
