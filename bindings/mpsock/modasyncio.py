@@ -78,8 +78,9 @@ def _ticks():
 
 class _RunQueue:
     """The tasks to run, by the tick each may run at, first in first out within a tick (as
-    MicroPython's stable pairing heap keyed by ticks orders them). A removed task leaves a dead
-    entry behind, skipped when it reaches the top."""
+    MicroPython's stable pairing heap keyed by ticks orders them): a heap of [tick, order, task]
+    that the scheduler's loop reads directly. A removed task leaves a dead entry (task None)
+    behind, skipped when it reaches the top."""
 
     __slots__ = ("heap", "order")
 
@@ -92,20 +93,6 @@ class _RunQueue:
         task._entry = entry
         task._blocker = None
         heappush(self.heap, entry)
-
-    def head(self):
-        """The first live entry, [tick, order, task], or None."""
-        heap = self.heap
-        while heap and heap[0][2] is None:
-            heappop(heap)
-        return heap[0] if heap else None
-
-    def pop(self):
-        while True:
-            task = heappop(self.heap)[2]
-            if task is not None:
-                task._entry = None
-                return task
 
     def remove(self, task):
         if task._entry is not None:
@@ -211,6 +198,13 @@ def current_task():
     if _current is None:
         raise RuntimeError("no running event loop")
     return _current
+
+
+@types.coroutine
+def _yield_now():
+    """sleep_ms(0): back in the run queue at this tick."""
+    _run_queue.push(_current)
+    yield
 
 
 @types.coroutine
@@ -324,16 +318,20 @@ def _run_until_complete(main=None):
     task, until nothing is left to run or wait for."""
     global _current
     while True:
-        # Wait for the head of the run queue to be due, polling the streams meanwhile.
+        # Wait for the head of the run queue to be due, polling the streams meanwhile. (The
+        # queue's head and pop, inline: this is the loop every task step goes round.)
+        heap = _run_queue.heap
+        io = _io_queue
         while True:
-            head = _run_queue.head()
-            if head is not None:
-                timeout = head[0] - _ticks()
+            while heap and heap[0][2] is None:
+                heappop(heap)
+            if heap:
+                timeout = heap[0][0] - _monotonic_ns() // 1_000_000
                 if timeout <= 0:
-                    if _io_queue.streams:
-                        _io_queue.wait(0)
+                    if io.streams:
+                        io.wait(0)  # queues what is ready behind the head, which stays first
                     break
-            elif _io_queue.streams:
+            elif io.streams:
                 timeout = -1
             else:
                 _current = None
@@ -341,9 +339,10 @@ def _run_until_complete(main=None):
                     return None
                 # Nothing can wake the loop, yet it may not return (the camera keeps polling).
                 timeout = -1
-            _io_queue.wait(timeout)
+            io.wait(timeout)
 
-        task = _run_queue.pop()
+        task = heappop(heap)[2]
+        task._entry = None
         _current = task
         try:
             if task._done:
@@ -779,7 +778,7 @@ class Stream:
     async def drain(self):
         if not self.out_buf:
             # Always yields, so a loop of write and drain cannot starve the other tasks.
-            return await sleep_ms(0)
+            return await _yield_now()
         pending = memoryview(self.out_buf)
         offset = 0
         while offset < len(pending):

@@ -7,7 +7,6 @@ import threading
 import time
 
 import pytest
-
 from mpsock import modasyncio, signals
 
 # Long enough that a wake-up that waited for it could not pass for a prompt one.
