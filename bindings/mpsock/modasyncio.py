@@ -790,6 +790,8 @@ class Stream:
 
     # uasyncio's older names
     async def awrite(self, buf, off=0, sz=-1):
+        if isinstance(buf, str):
+            buf = buf.encode()
         if off != 0 or sz != -1:
             buf = memoryview(buf)
             if sz == -1:

@@ -9,6 +9,7 @@ import ipaddress
 import os
 import re
 import shutil
+import signal
 import socket
 import threading
 import time
@@ -136,6 +137,25 @@ def test_a_server_under_the_camera_profile_and_a_poor_network(mpsock_start, mpso
     assert sorted(replies) == [b"got client %d\n" % i for i in range(4)]
     ask(mpsock_port, b"quit\n")
     assert server.wait(20).returncode == 0
+
+
+def test_ctrl_c_ends_a_loop_waiting_on_nothing(mpsock_start, tmp_path):
+    # Nothing can wake this loop: it waits in the emulator's poll (no CPU) until Ctrl-C.
+    path = tmp_path / "waits.py"
+    path.write_text(
+        "import asyncio\n"
+        "async def main():\n"
+        "    print('waiting', flush=True)\n"
+        "    await asyncio.Event().wait()\n"
+        "asyncio.run(main())\n"
+    )
+    script = mpsock_start(str(path))
+    script.wait_for_line("waiting")
+    time.sleep(0.2)
+    started = time.monotonic()
+    result = script.stop()
+    assert result.returncode == -signal.SIGINT and time.monotonic() - started < 3, result.describe()
+    assert "KeyboardInterrupt" in result.stderr
 
 
 # ---- An HTTP client library on asyncio (uhttp.py, in uaiohttpclient's manner) ----

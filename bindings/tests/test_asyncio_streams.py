@@ -476,3 +476,87 @@ def test_start_server_on_a_port_in_use(asyncio):
         assert run_bounded(asyncio, main()) == 98  # EADDRINUSE
     finally:
         holder.close()
+
+
+# ---- A Stream over any pollable non-blocking stream (the contract a TLS socket keeps) ----
+
+
+class NonBlockingPipe:
+    """Not an emulated socket: a native socket with MicroPython's non-blocking stream methods
+    (read, readinto, readline and write give None when they would block), pollable through
+    fileno(), as a wrapped TLS socket is. Stream must need no more than that."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        sock.setblocking(False)
+
+    def fileno(self):
+        return self.sock.fileno()
+
+    def read(self, n=-1):
+        try:
+            return self.sock.recv(65536 if n < 0 else n)
+        except BlockingIOError:
+            return None
+
+    def readinto(self, buf):
+        try:
+            return self.sock.recv_into(buf)
+        except BlockingIOError:
+            return None
+
+    def readline(self):
+        line = b""
+        while not line.endswith(b"\n"):
+            try:
+                byte = self.sock.recv(1)
+            except BlockingIOError:
+                return line or None
+            if not byte:
+                break
+            line += byte
+        return line
+
+    def write(self, buf):
+        try:
+            return self.sock.send(buf)
+        except BlockingIOError:
+            return None
+
+    def close(self):
+        self.sock.close()
+
+
+def test_a_stream_over_any_pollable_non_blocking_stream(asyncio):
+    ours, theirs = native.socketpair()
+    theirs.settimeout(PEER_TIMEOUT)
+    big = bytes(range(256)) * 4096  # 1 MiB: more than the pair's buffers take at once
+    echoed = []
+
+    def peer():
+        data = b""
+        while len(data) < len(big) + 6:
+            data += theirs.recv(65536)
+        echoed.append(data)
+        theirs.sendall(b"line 1\nline 2\npartial")
+        theirs.close()
+
+    thread = threading.Thread(target=peer, daemon=True)
+    thread.start()
+
+    async def main():
+        stream = asyncio.StreamWriter(NonBlockingPipe(ours))
+        stream.write(b"hello\n")
+        stream.write(big)  # the pipe fills: write() gives None, drain() waits for POLLOUT
+        await stream.drain()
+        lines = [await stream.readline(), await stream.readline()]
+        buf = bytearray(4)
+        count = await stream.readinto(buf)
+        rest = await stream.read()
+        await stream.aclose()
+        return lines, bytes(buf[:count]), rest
+
+    lines, start, rest = run_bounded(asyncio, main())
+    thread.join(PEER_TIMEOUT)
+    assert echoed == [b"hello\n" + big]
+    assert lines == [b"line 1\n", b"line 2\n"] and start + rest == b"partial"
