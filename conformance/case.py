@@ -66,6 +66,7 @@ def output_matches(expected, actual):
 def _check_dut_source(name, source, needs):
     """The DUT part must run on MicroPython: only the allowed modules, no f-strings."""
     allowed = DUT_MODULES | ({"_thread"} if "threads" in needs else set())
+    allowed |= {"asyncio"} if "asyncio" in needs else set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             modules = [alias.name for alias in node.names]

@@ -29,6 +29,13 @@ def probe(ctl):
     except ImportError:
         fact("threads", False)
 
+    try:
+        import asyncio  # noqa: F401 - only whether it imports
+
+        fact("asyncio", True)
+    except ImportError:
+        fact("asyncio", False)
+
     # IPv6 is a build option (LWIP_IPV6): without it an IPv6 string does not parse.
     ipv6 = False
     try:

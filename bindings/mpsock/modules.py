@@ -96,6 +96,11 @@ register("csi", lambda board: importlib.import_module("mpsock.modcsi").make_modu
 register("sensor", lambda board: importlib.import_module("mpsock.modsensor").make_module(_camera_sensor(board)))
 register("image", _without_board("image"))
 register("omv", _without_board("omv"))
+
+# MicroPython's asyncio (frozen into the firmware): one module and one loop per run, under both
+# names. Made on first import, after prepare() set up the stack its poll runs on.
+register("asyncio", _without_board("asyncio"))
+register("uasyncio", lambda board: board.get("asyncio"))
 for _name in (
     "array",
     "cmath",

@@ -42,6 +42,9 @@ def test_dut_part_checks_reject_what_micropython_lacks():
         case_module._check_dut_source("x", "def dut(ctl):\n    print(f'{ctl=}')\n", ())
     case_module._check_dut_source("x", "def dut(ctl):\n    import _thread\n", ("threads",))
     case_module._check_dut_source("x", "def dut(ctl):\n    import gc\n", ())  # every port has gc
+    case_module._check_dut_source("x", "def dut(ctl):\n    import asyncio\n", ("asyncio",))
+    with pytest.raises(case_module.CaseFileError, match="imports 'asyncio'"):
+        case_module._check_dut_source("x", "def dut(ctl):\n    import asyncio\n", ())
 
 
 def test_needs_give_reasons():

@@ -81,6 +81,32 @@ TEST(Trace, ResetEventCarriesTheErrno) {
   EXPECT_FALSE(has_line(lines, {"\"event\":\"reset\"", "\"bytes\""}));
 }
 
+TEST(Trace, RecordsStreamCalls) {
+  char path[] = "/tmp/mpsock-trace-XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
+  Connected c;
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.stack->trace().open(path));
+  c.client->set_timeout_ms(0);
+  uint8_t buf[16];
+  EXPECT_FALSE(c.client->read(buf, sizeof(buf))->has_value());  // nothing yet: None
+  const uint8_t data[4] = {'a', 'b', '\n', 'c'};
+  EXPECT_EQ(**c.client->write(data, 4), 4u);
+  ASSERT_EQ(::send(c.server.get(), "line\nrest", 9, 0), 9);
+  c.client->set_timeout_ms(2000);
+  EXPECT_EQ(**c.client->readline(-1), "line\n");
+  EXPECT_EQ(**c.client->read(buf, 4), 4u);
+  c.stack->trace().close();
+  const auto lines = lines_of(path);
+  std::remove(path);
+  EXPECT_TRUE(has_line(lines, {"\"call\":\"read\"", "\"len\":16", "\"result\":null"}));
+  EXPECT_TRUE(has_line(lines, {"\"call\":\"write\"", "\"len\":4", "\"result\":4"}));
+  EXPECT_TRUE(has_line(lines, {"\"call\":\"readline\"", "\"result\":5"}));
+  EXPECT_TRUE(has_line(lines, {"\"call\":\"read\"", "\"len\":4", "\"result\":4"}));
+}
+
 TEST(Trace, OffByDefault) {
   auto stack = Stack::create();
   EXPECT_FALSE(stack->trace().enabled());
