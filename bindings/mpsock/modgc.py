@@ -19,6 +19,10 @@ class Heap:
 
     def __init__(self, size):
         self.size = size
+        # Counted from a collected heap: garbage made before the script imported gc (mpsock's
+        # own imports) that its first gc.collect() frees would otherwise hide what it allocates
+        # after (mem_alloc() stays 0 until the count is back above the start).
+        _host_gc.collect()
         self.start = sys.getallocatedblocks()
         self.threshold = -1
         self.enabled = True
