@@ -78,9 +78,14 @@ def _without_board(name):
 register("socket", lambda board: socket_module())
 register("select", lambda board: _mpsock.select)
 register("errno", _without_board("errno"))
-register("micropython", _without_board("micropython"))
+register(
+    "micropython",
+    lambda board: importlib.import_module("mpsock.modmicropython").make_module(
+        kbd_intr=board.options.get("kbd_intr")
+    ),
+)
 register("network", _network)
-for _name in ("time", "sys", "os", "gc", "machine", "binascii", "hashlib", "builtins", "pyb"):
+for _name in ("time", "sys", "os", "gc", "machine", "binascii", "hashlib", "builtins", "pyb", "vfs"):
     register(_name, _module_of(_name))
 
 
