@@ -99,7 +99,14 @@ def _camera_sensor(board):
 
 register("csi", lambda board: importlib.import_module("mpsock.modcsi").make_module(_camera_sensor(board)))
 register("sensor", lambda board: importlib.import_module("mpsock.modsensor").make_module(_camera_sensor(board)))
-register("image", _without_board("image"))
+def _image(board):
+    from .modvfs import board_filesystem
+
+    table = board_filesystem(board)  # on the virtual camera, image files are the flash's
+    return importlib.import_module("mpsock.modimage").make_module(open_file=table.open if table else None)
+
+
+register("image", _image)
 register("omv", _without_board("omv"))
 
 # MicroPython's asyncio (frozen into the firmware): one module and one loop per run, under both

@@ -17,8 +17,12 @@ from shim_test_support import EXPECT_TIMEOUT, MpremoteRepl, PackageIndex, mpremo
 
 pytestmark = pytest.mark.timeout(120)
 
-LIBS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                    "bindings", "tests", "camera_libs")
+LIBS = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+    "bindings",
+    "tests",
+    "camera_libs",
+)
 
 
 def ok(result):
@@ -76,7 +80,9 @@ def test_the_boards_identity_and_files_are_the_profiles(flash, name):
 
 def test_fs_commands_work_on_the_flash(board, flash, tmp_path):
     script = tmp_path / "blink.py"
-    script.write_bytes(b"# a camera script\nfor i in range(3):\n    print('blink', i)\n" + bytes(range(256)) * 0)
+    script.write_bytes(
+        b"# a camera script\nfor i in range(3):\n    print('blink', i)\n" + bytes(range(256)) * 0
+    )
     data = tmp_path / "table.bin"
     data.write_bytes(bytes(range(256)) * 5)  # every byte value, more than one 256-byte chunk
 
@@ -121,7 +127,9 @@ def test_a_library_copied_to_lib_is_imported_as_on_the_camera(board, flash, tmp_
     package = tmp_path / "sensorkit"
     package.mkdir()
     (package / "__init__.py").write_text("from .units import celsius\nNAME = 'sensorkit'\n")
-    (package / "units.py").write_text("OFFSET = const(273)\ndef celsius(kelvin):\n    return kelvin - OFFSET\n")
+    (package / "units.py").write_text(
+        "OFFSET = const(273)\ndef celsius(kelvin):\n    return kelvin - OFFSET\n"
+    )
     ok(mpremote(board.path, "fs", "mkdir", ":lib", "+", "fs", "cp", "-r", str(package), ":lib/"))
     assert sorted(os.listdir(flash / "lib" / "sensorkit")) == ["__init__.py", "units.py"]
 
@@ -159,7 +167,11 @@ def test_a_script_run_from_the_host_uses_a_library_on_the_flash(board, flash, tm
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        ok(mpremote(board.path, "fs", "mkdir", ":lib", "+", "fs", "cp", os.path.join(LIBS, "minireq.py"), ":lib/"))
+        ok(
+            mpremote(
+                board.path, "fs", "mkdir", ":lib", "+", "fs", "cp", os.path.join(LIBS, "minireq.py"), ":lib/"
+            )
+        )
         script = tmp_path / "report.py"
         script.write_text(
             "import minireq\n"
@@ -180,7 +192,9 @@ def test_mount_gives_the_board_a_host_folder(board, flash, tmp_path):
     project = tmp_path / "project"
     (project / "app").mkdir(parents=True)
     (project / "config.py").write_text("PORT = 8080\n")
-    (project / "app" / "__init__.py").write_text("from config import PORT\ndef describe():\n    return 'app on %d' % PORT\n")
+    (project / "app" / "__init__.py").write_text(
+        "from config import PORT\ndef describe():\n    return 'app on %d' % PORT\n"
+    )
     (project / "notes.txt").write_text("first\nsecond\n")
     (flash / "main.py").write_text("# on the flash\n")
 
@@ -319,7 +333,10 @@ def test_mip_installs_source_packages_from_an_index(board, flash, index):
     out = ok(mpremote(board.path, "mip", "install", "--index", index.url, "--no-mpy", "greeter"))
     assert "Installing: /lib/greeter/__init__.py" in out and "Installing: /lib/textutil.py" in out
     assert (flash / "lib" / "textutil.py").is_file()
-    assert ok(mpremote(board.path, "exec", "import greeter\nprint(greeter.greet('camera'))")) == "HELLO CAMERA!\n"
+    assert (
+        ok(mpremote(board.path, "exec", "import greeter\nprint(greeter.greet('camera'))"))
+        == "HELLO CAMERA!\n"
+    )
 
 
 def test_mip_compiled_packages_install_but_do_not_import(board, flash, index):
@@ -363,3 +380,32 @@ def test_scripts_stay_inside_the_flash(board, flash, tmp_path):
     )
     assert out.splitlines() == ["2", "2", "2", "1", "1", "1", "/ ['data.txt']", "on the flash"]
     assert sorted(os.listdir(outside)) == ["key.txt"]
+
+
+def test_a_camera_script_saves_and_loads_pictures_on_the_flash(board, flash, tmp_path):
+    (flash / "pictures").mkdir()
+    escape = tmp_path / "escaped.jpg"
+    out = ok(
+        mpremote(
+            board.path,
+            "exec",
+            "import csi, image, os\n"
+            "cam = csi.CSI()\n"
+            "cam.reset()\n"
+            "cam.pixformat(csi.RGB565)\n"
+            "cam.framesize(csi.QVGA)\n"
+            "img = cam.snapshot()\n"
+            "img.save('pictures/shot.jpg', quality=80)\n"
+            "img.save('/pictures/shot.png')\n"
+            "back = image.Image('pictures/shot.jpg')\n"
+            "print(back.width(), back.height(), os.listdir('pictures'))\n"
+            "try:\n"
+            "    img.save(%r)\n"
+            "except OSError as e:\n"
+            "    print('outside:', e.errno)\n" % str(escape),
+        )
+    )
+    assert out.splitlines() == ["320 240 ['shot.jpg', 'shot.png']", "outside: 2"]
+    assert (flash / "pictures" / "shot.jpg").read_bytes()[:2] == b"\xff\xd8"
+    assert (flash / "pictures" / "shot.png").read_bytes()[:4] == b"\x89PNG"
+    assert not escape.exists()
