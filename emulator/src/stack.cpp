@@ -274,6 +274,11 @@ void Stack::set_link_up_locked(bool up) {
   notify_changed();
 }
 
+void Stack::set_unacked_probe(UnackedProbe probe) {
+  std::lock_guard<std::mutex> guard(mutex_);
+  unacked_probe_ = std::move(probe);
+}
+
 bool Stack::link_up() const {
   std::lock_guard<std::mutex> guard(mutex_);
   return link_.up();

@@ -725,12 +725,12 @@ int TcpSocket::kernel_fd() const {
   return fd;
 }
 
-size_t TcpSocket::unacked_in_kernel() const {
+size_t TcpSocket::unacked_in_kernel(Stack::UnackedLook look) const {
   const int fd = counts_kernel_unacked_ ? kernel_fd() : -1;
   if (fd < 0) return 0;
   int queued = 0;
-  if (ioctl(fd, SIOCOUTQ, &queued) != 0 || queued < 0) return 0;
-  return static_cast<size_t>(queued);
+  if (ioctl(fd, SIOCOUTQ, &queued) != 0 || queued < 0) queued = 0;
+  return stack_->unacked_seen(look, static_cast<size_t>(queued));
 }
 
 // The connection's pending error in the kernel (a reset from the peer), 0 when none.
@@ -769,7 +769,7 @@ void TcpSocket::on_ack_check(uv_timer_t* timer) {
     socket->close_handle(false);
     return;
   }
-  if (socket->unacked_in_kernel() == 0) {
+  if (socket->unacked_in_kernel(Stack::UnackedLook::ack_check) == 0) {
     uv_timer_stop(timer);
     if (socket->lingering_ && socket->shutdown_done_) {
       socket->close_handle(false);  // everything acknowledged: the close completed

@@ -107,7 +107,8 @@ class TcpSocket final : public Socket {
   static void on_syn_retry(uv_timer_t* timer);
   int kernel_fd() const;
   int kernel_error() const;
-  size_t unacked_in_kernel() const;
+  // One look at the kernel's count (SIOCOUTQ), through the stack's test seam.
+  size_t unacked_in_kernel(Stack::UnackedLook look = Stack::UnackedLook::room) const;
   void watch_acks();
   static void on_ack_check(uv_timer_t* timer);
   void became_connected();

@@ -162,6 +162,23 @@ class Stack : public std::enable_shared_from_this<Stack> {
   // With the lock held: remembers a socket so shutdown() can close it.
   void register_socket(const std::shared_ptr<Socket>& socket);
 
+  // ---- A test seam: the kernel's count of unacknowledged bytes ----
+  // A camera-sized send buffer is full while the peer has not acknowledged what the kernel
+  // sent (SIOCOUTQ). ACKs come in with no event, at any moment, so the order of an ACK and
+  // the looks at that count is the one race of a send that no timing can place. A probe
+  // answers in the kernel's stead: a test lands the ACK after exactly the look it chooses.
+  // `room` is a caller deciding whether to wait (send, poll, close), `ack_check` the timer
+  // that looks again while one waits.
+  enum class UnackedLook { room, ack_check };
+  // Called with the stack lock held, with what the kernel says; returns the count to use. It
+  // must not call into the stack. Empty (the default): the kernel's count is used.
+  using UnackedProbe = std::function<size_t(UnackedLook look, size_t kernel_count)>;
+  void set_unacked_probe(UnackedProbe probe);
+  // With the lock held: the count a look at `kernel_count` sees.
+  size_t unacked_seen(UnackedLook look, size_t kernel_count) {
+    return unacked_probe_ ? unacked_probe_(look, kernel_count) : kernel_count;
+  }
+
   // The host endpoint a script's endpoint stands for: the wildcard becomes loopback unless
   // exposed, and the emulated LAN's broadcast address becomes loopback's.
   IpAddress host_bind_address(const IpAddress& ip) const;
@@ -200,6 +217,7 @@ class Stack : public std::enable_shared_from_this<Stack> {
   uint64_t link_bytes_ = 0;
   std::vector<Fault> faults_by_bytes_;
   std::vector<uv_timer_t*> timers_;
+  UnackedProbe unacked_probe_;
 };
 
 }  // namespace mpsock
