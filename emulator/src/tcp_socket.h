@@ -96,6 +96,8 @@ class TcpSocket final : public Socket {
   Result<size_t> send_some(std::unique_lock<std::mutex>& lock, const uint8_t* data, size_t len);
   Result<size_t> send_directly(std::unique_lock<std::mutex>& lock, const uint8_t* data, size_t len);
   size_t send_room() const;
+  size_t room_beside(size_t unacked) const;
+  size_t room_or_watch(size_t wanted);
   void write_to_host(const uint8_t* data, size_t len);
   void fail(int firmware_errno);
   void start_reading();

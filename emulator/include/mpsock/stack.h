@@ -143,6 +143,9 @@ class Stack : public std::enable_shared_from_this<Stack> {
   // runs the loop while the count is above zero.
   void add_background_work();
   void remove_background_work();
+  // With the lock held: the network thread, if it is asleep in its wait, runs the loop again
+  // and plans its sleep afresh (a timer holding background work was moved sooner).
+  void wake_network_thread();
   // The network thread's turn: runs the loop until no background work is left.
   void serve_background_work();
 
@@ -198,6 +201,7 @@ class Stack : public std::enable_shared_from_this<Stack> {
   std::unique_ptr<BufferPool> buffers_;
   InterruptSource* interrupts_ = nullptr;
   std::unique_ptr<NetworkThread> network_thread_;
+  Waiter* network_waiter_ = nullptr;  // the network thread's, once it has run
   int background_work_ = 0;
   uint64_t turns_ = 0;
   std::vector<Waiter*> waiters_;
