@@ -815,19 +815,22 @@ Result<size_t> TcpSocket::send_some(std::unique_lock<std::mutex>& lock, const ui
   if (available == 0) {
     const int64_t timeout = send_timeout_ms_;
     if (timeout == 0) return Error::os(MP_EAGAIN);
-    const WaitOutcome outcome = stack_->wait(lock, Deadline::from_timeout_ms(timeout), [this] {
+    const WaitOutcome outcome = stack_->wait(lock, Deadline::from_timeout_ms(timeout), [&] {
       if (state_ == State::connecting) return false;
       const bool open = state_ == State::connected || state_ == State::peer_closed;
+      if (!open) return true;
       // What holds the room changes as the caller waits (the link queue drains into the
-      // kernel, which then waits for ACKs): each look arms the ACK check when it must.
-      return !open || room_or_watch(kMinSendRoom) >= kMinSendRoom;
+      // kernel, which then waits for ACKs): each look arms the ACK check when it must. The
+      // look that ends the wait is the room the send takes, never a later one that could see
+      // less, which would make it a send of nothing and end a blocking write early.
+      available = room_or_watch(kMinSendRoom);
+      return available >= kMinSendRoom;
     });
     if (outcome == WaitOutcome::interrupted) return Error::interrupted();
     if (outcome == WaitOutcome::timed_out) return Error::os(MP_ETIMEDOUT);
     // While we waited, something could happen.
     if (closed_ || state_ == State::dead) return Error::os(MP_EBADF);
     if (state_ == State::failed) return Error::os(failure_);
-    available = send_room();
   }
   // tcp_write refuses a pcb that is not connected (ERR_CONN).
   if (state_ != State::connected && state_ != State::peer_closed) return Error::os(MP_ENOTCONN);

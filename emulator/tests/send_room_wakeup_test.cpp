@@ -230,6 +230,45 @@ TEST_P(SendRoomWakeup, PollForRoomWakesWhereverTheAckLands) {
   }
 }
 
+// The room a wait saw is the room the send takes. Here one look sees the buffer free and the
+// next ones full again (as no kernel would, but nothing in the wait may rely on that): a
+// blocking write still writes everything, never returning a short count.
+TEST_P(SendRoomWakeup, ABlockingWriteTakesTheRoomItsWaitSaw) {
+  for (int free_look = 2; free_look <= kLandingPoints; ++free_look) {
+    Pair pair(profile_, GetParam().link);
+    ASSERT_TRUE(pair.connected.ok());
+    pair.acks.disarm();
+    int looks = 0;
+    const size_t full = profile_.tcp_snd_buf;
+    pair.connected.stack->set_unacked_probe([&looks, free_look, full](Look, size_t kernel) {
+      ++looks;
+      if (looks == free_look) return size_t{0};
+      return looks < free_look + 8 ? full : kernel;
+    });
+    const std::string data = pattern(2 * profile_.tcp_snd_buf, 400 + free_look);
+    std::string received;
+    std::thread reader([&] { received = recv_exactly(pair.connected.server.get(), data.size()); });
+    Result<std::optional<size_t>> written = Error::os(0);
+    std::packaged_task<void()> task(
+        [&] { written = pair.connected.client->write(bytes(data), data.size()); });
+    std::future<void> done = task.get_future();
+    std::thread writer(std::move(task));
+    const bool returned = done.wait_for(kWakeBound) == std::future_status::ready;
+    ::shutdown(pair.connected.server.get(),
+               SHUT_RD);  // the reader stops if the write came up short
+    pair.connected.client->close();
+    writer.join();
+    reader.join();
+    pair.connected.stack->set_unacked_probe(nullptr);
+    ASSERT_TRUE(returned) << "the write slept through its room (free look " << free_look << ")";
+    ASSERT_TRUE(written) << written.error().code;
+    ASSERT_TRUE(written->has_value());
+    EXPECT_EQ(**written, data.size())
+        << "a blocking write returned early (free look " << free_look << ")";
+    EXPECT_TRUE(received == data.substr(0, received.size()));
+  }
+}
+
 // lwIP's close waits for the peer's ACK of everything, then frees the pcb; the close timeout
 // (here far longer than the test waits) would abort it with a reset instead.
 TEST_P(SendRoomWakeup, LingeringCloseEndsWhereverTheLastAckLands) {
