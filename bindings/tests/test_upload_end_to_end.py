@@ -13,7 +13,6 @@ import subprocess
 import threading
 
 import pytest
-from conftest import mpsock_command
 
 CHUNK = 12_000
 CASES = {
@@ -52,7 +51,7 @@ def expected_digest(chunks):
     return digest.hexdigest()
 
 
-def upload_once(script_path, options, chunks):
+def upload_once(run_mpsock, script_path, options, chunks):
     """One `mpsock run` of the upload against a native reader: (finished, bytes read, digest)."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -82,8 +81,8 @@ def upload_once(script_path, options, chunks):
     thread = threading.Thread(target=reader)
     thread.start()
     try:
-        args = ["mpsock", "run", *options, script_path, str(server.getsockname()[1]), str(chunks)]
-        result = mpsock_command(*args, timeout=RUN_TIMEOUT)
+        args = ["run", *options, script_path, str(server.getsockname()[1]), str(chunks)]
+        result = run_mpsock(*args, timeout=RUN_TIMEOUT)
         finished = result.returncode == 0
     except subprocess.TimeoutExpired:
         finished = False
@@ -99,9 +98,9 @@ def upload_script(script):
 
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("case", list(CASES))
-def test_blocking_upload_finishes_with_every_byte(upload_script, case):
+def test_blocking_upload_finishes_with_every_byte(run_mpsock, upload_script, case):
     chunks = 167  # 2 MB
-    finished, count, digest = upload_once(upload_script, CASES[case], chunks)
+    finished, count, digest = upload_once(run_mpsock, upload_script, CASES[case], chunks)
     assert finished, "the upload stopped for good"
     assert count == chunks * CHUNK
     assert digest == expected_digest(chunks), "the server read other bytes than the script sent"
@@ -110,10 +109,10 @@ def test_blocking_upload_finishes_with_every_byte(upload_script, case):
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
 @pytest.mark.parametrize("case", list(CASES))
-def test_ten_megabyte_upload_twenty_times(upload_script, case):
+def test_ten_megabyte_upload_twenty_times(run_mpsock, upload_script, case):
     chunks, runs = 834, int(os.environ.get("MPSOCK_UPLOAD_RUNS", "20"))
     digest = expected_digest(chunks)
-    outcomes = [upload_once(upload_script, CASES[case], chunks) for _ in range(runs)]
+    outcomes = [upload_once(run_mpsock, upload_script, CASES[case], chunks) for _ in range(runs)]
     complete = sum(
         1 for finished, count, got in outcomes if finished and count == chunks * CHUNK and got == digest
     )
