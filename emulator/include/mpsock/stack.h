@@ -110,6 +110,12 @@ class Stack : public std::enable_shared_from_this<Stack> {
 
   // With `lock` held: runs the loop until `ready()` is true, the deadline passes or a signal
   // stops the wait. `ready` is evaluated with the lock held.
+  //
+  // The invariant every caller keeps: `ready` says false only while what would make it true
+  // is bound to wake the waiter: an event on the loop (which all waiters poll), a timer of the
+  // loop (each sleep ends by the next one), or notify_changed(). What changes with no event
+  // (the kernel's count of unacknowledged bytes) needs a timer, armed by the very look that
+  // found `ready` false: armed on a second look, it could miss a change between the two.
   WaitOutcome wait(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
                    const std::function<bool()>& ready);
   // As wait(), for a caller whose `ready` reads its data straight from the kernel when there
