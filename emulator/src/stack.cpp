@@ -176,8 +176,23 @@ void Stack::remove_waiter(Waiter* waiter) {
   if (it != waiters_.end()) waiters_.erase(it);
 }
 
+// The network thread sleeps until the loop's next timer or event as it saw them on its last
+// turn. Work added since (a write left for the kernel, a timer for the link) is neither, so
+// unless the thread is woken to look again it sleeps through it: a shaped send from a script
+// that then computes would cross only when the script next called in.
 void Stack::add_background_work() {
-  if (++background_work_ == 1) network_thread_->wake(shared_from_this());
+  if (++background_work_ == 1) {
+    network_thread_->wake(shared_from_this());
+  } else {
+    wake_network_thread();
+  }
+}
+
+void Stack::wake_network_thread() {
+  if (network_waiter_ == nullptr || network_thread_->is_network_thread()) return;
+  // Asleep in its wait, or about to be (it runs the loop again on its way back in).
+  if (std::find(waiters_.begin(), waiters_.end(), network_waiter_) != waiters_.end())
+    network_waiter_->wake();
 }
 
 void Stack::remove_background_work() {
@@ -186,6 +201,7 @@ void Stack::remove_background_work() {
 
 void Stack::serve_background_work() {
   std::unique_lock<std::mutex> lock(mutex_);
+  network_waiter_ = &Waiter::for_this_thread();
   wait(lock, Deadline::never(), [this] { return background_work_ == 0; });
   network_thread_->idle();
 }
@@ -272,6 +288,11 @@ void Stack::set_link_up_locked(bool up) {
   if (trace_.enabled()) trace_.write(TraceRecord().add("event", up ? "link-up" : "link-down"));
   for_each_socket([](Socket& socket) { socket.link_changed_locked(); });
   notify_changed();
+}
+
+void Stack::set_unacked_probe(UnackedProbe probe) {
+  std::lock_guard<std::mutex> guard(mutex_);
+  unacked_probe_ = std::move(probe);
 }
 
 bool Stack::link_up() const {

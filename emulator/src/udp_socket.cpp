@@ -361,10 +361,15 @@ void UdpSocket::schedule_link_timer() {
                           ? 0
                           : static_cast<uint64_t>(std::chrono::ceil<std::chrono::milliseconds>(left).count());
   uv_update_time(stack_->loop());
+  const bool sooner = !uv_is_active(reinterpret_cast<uv_handle_t*>(link_timer_)) ||
+                      ms < uv_timer_get_due_in(link_timer_);
   uv_timer_start(link_timer_, on_link_timer, ms, 0);
   if (!link_work_) {
     link_work_ = true;
     stack_->add_background_work();
+  } else if (sooner) {
+    // The network thread may be asleep until the time the timer had before.
+    stack_->wake_network_thread();
   }
 }
 
