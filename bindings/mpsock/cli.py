@@ -82,7 +82,7 @@ def add_stack_options(parser):
     parser.add_argument("--offline", action="store_true", help="resolve only numeric addresses and --host names")
     parser.add_argument(
         "--expose", action="store_true",
-        help="let TCP servers bound to 0.0.0.0 listen on every host interface (default: loopback only)")
+        help="let sockets bound to 0.0.0.0 or a host address listen there (default: loopback only)")
 
 
 def cmd_run(args):

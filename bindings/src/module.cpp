@@ -94,7 +94,7 @@ PYBIND11_MODULE(_mpsock, m) {
   m.def("use_system_resolver", [](bool use) { current_stack()->resolver().set_use_system_resolver(use); },
         "Whether names outside the host table go to the system resolver.");
   m.def("expose_wildcard", [](bool expose) { current_stack()->set_expose_wildcard(expose); },
-        "Whether a TCP server bound to the wildcard listens on every host interface.");
+        "Whether sockets bound to the wildcard or a host address listen there (True) or on loopback only.");
   m.def("install_interrupts", &install_interrupts, pyb::arg("wakeup_fd"), pyb::arg("main_thread_ident"));
   m.def("sleep_ms", [](int64_t ms) {
     auto stack = current_stack();

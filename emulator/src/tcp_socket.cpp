@@ -291,11 +291,11 @@ Status TcpSocket::do_bind(const Endpoint& local) {
   // the firmware reports it here.
   uv_os_fd_t fd;
   uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd);
-  HostAddress host = to_host_address(stack_->host_bind_address(local.ip), local.port);
+  HostAddress host = to_host_address(stack_->host_bind(local.ip, false).ip, local.port);
   int r = ::bind(fd, host.get(), host.length);
   if (r != 0 && errno == EADDRNOTAVAIL) {
-    // The camera's own interface address: on the host it lives on loopback.
-    host = to_host_address(IpAddress::loopback(local.ip.family), local.port);
+    // Exposed, an address that is not the host's is the camera's own: it lives on loopback.
+    host = to_host_address(IpAddress::loopback_like(local.ip), local.port);
     r = ::bind(fd, host.get(), host.length);
   }
   if (r != 0) return Error::os(firmware_errno_for_bind(-errno));
@@ -319,7 +319,7 @@ Status TcpSocket::do_listen(int backlog) {
   Status opened = open_handle(wildcard);
   if (!opened) return opened;
   if (!bound_) {
-    const HostAddress host = to_host_address(stack_->host_bind_address(wildcard), 0);
+    const HostAddress host = to_host_address(stack_->host_bind(wildcard, false).ip, 0);
     uv_tcp_bind(handle_, host.get(), 0);
     bound_ = true;
   }
