@@ -306,7 +306,7 @@ class Session {
         conditions.seed = in_.ConsumeIntegral<uint8_t>();
         TRACE("  link: latency %.0f ms, jitter %.0f ms, %.0f bit/s, loss %.2f\n", conditions.latency_ms,
               conditions.jitter_ms, conditions.bandwidth_bps, conditions.loss);
-        stack_->set_conditions(conditions);
+        FUZZ_CHECK(stack_->set_conditions(conditions));
         break;
       }
       case 1: {

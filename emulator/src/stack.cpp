@@ -241,7 +241,9 @@ void Stack::for_each_socket(Visit visit) {
 
 // ---- The link ----
 
-void Stack::set_conditions(const LinkConditions& conditions) {
+Status Stack::set_conditions(const LinkConditions& conditions) {
+  Status checked = check_conditions(conditions);
+  if (!checked) return checked;
   std::lock_guard<std::mutex> guard(mutex_);
   link_.set_conditions(conditions);
   if (trace_.enabled()) {
@@ -254,6 +256,9 @@ void Stack::set_conditions(const LinkConditions& conditions) {
                      .add("seed", conditions.seed));
   }
   for_each_socket([](Socket& socket) { socket.link_changed_locked(); });
+  // Whoever runs the loop waits for timers set under the old conditions.
+  notify_changed();
+  return {};
 }
 
 LinkConditions Stack::conditions() const {

@@ -85,8 +85,8 @@ class Stack : public std::enable_shared_from_this<Stack> {
 
   // ---- The emulated link ----
   // Latency, jitter, bandwidth and loss between the camera and the world. Applies to data
-  // sent and received from now on.
-  void set_conditions(const LinkConditions& conditions);
+  // sent and received from now on. Conditions check_conditions refuses change nothing.
+  Status set_conditions(const LinkConditions& conditions);
   LinkConditions conditions() const;
   // The WiFi association: while down, connect and sendto fail with EHOSTUNREACH, names do not
   // resolve, and connections stall until it is back.
