@@ -162,8 +162,12 @@ PYBIND11_MODULE(_mpsock, m) {
         "Schedules a fault: 'reset@2s', 'link-down@5s for 3s', 'dns-fail:NAME', 'close@64KB'.");
   m.def("parse_fault", [](const std::string& spec) { return describe(check(parse_fault(spec))); },
         "Checks a fault spec without scheduling it; returns it in canonical form.");
-  m.def("trace_to", [](const std::string& path) { check(current_stack()->trace().open(path)); },
-        "Records every socket call and network event to `path` as JSON lines.");
+  m.def("trace_to", [](const std::string& path, std::optional<uint64_t> limit) {
+    check(current_stack()->trace().open(path, limit ? *limit : Trace::kUnlimited));
+  }, pyb::arg("path"), pyb::arg("limit") = Trace::kDefaultLimit,
+     "Records every socket call and network event to `path` as JSON lines, up to `limit` bytes (None: no limit).");
+  m.attr("TRACE_DEFAULT_LIMIT") = Trace::kDefaultLimit;
+  m.attr("TRACE_SMALLEST_LIMIT") = Trace::kSmallestLimit;
   m.def("trace_stop", [] { current_stack()->trace().close(); });
   m.def("shutdown", [] {
     auto stack = current_stack();
