@@ -9,7 +9,7 @@ import sys
 import traceback
 import types
 
-from . import _mpsock, moderrno, network_state, signals
+from . import _mpsock, moderrno, network_state, settings, signals
 from .importer import ScriptImports
 from .modules import script_modules
 
@@ -25,23 +25,31 @@ class Style:
 
 
 def prepare(profile=None, expose=False, hosts=(), offline=None, conditions=None, faults=(), trace=None,
-            network=None, connect_ms=None):
-    """Sets up the emulated stack for a run: profile, host table, network conditions, trace,
-    whether the camera starts on the network (`network`: True, False or None for
-    $MPSOCK_NETWORK) and how long joining takes, faults (their times count from here), signal
-    delivery, and a clean shutdown at exit (after the script's threads end, so they can still
-    use their sockets)."""
+            network=None, connect_ms=None, trace_limit=_mpsock.TRACE_DEFAULT_LIMIT):
+    """Sets up the emulated stack for a run: profile, host table, network conditions, trace (up
+    to `trace_limit` bytes, None for no limit), whether the camera starts on the network
+    (`network`: True, False or None for $MPSOCK_NETWORK) and how long joining takes, faults
+    (their times count from here), signal delivery, and a clean shutdown at exit (after the
+    script's threads end, so they can still use their sockets). Every MPSOCK_* setting is
+    checked first, even one an argument overrides: ValueError naming it."""
     global _shutdown_registered
+    settings.check_environment()
+    profile = profile or settings.profile_from_env()
     if profile:
         _mpsock.use_profile(profile)
     if trace:
-        _mpsock.trace_to(trace)
+        try:
+            with open(trace, "w"):
+                pass
+        except OSError as error:
+            raise ValueError("cannot write the trace to %s: %s" % (trace, error.strerror)) from None
+        _mpsock.trace_to(trace, trace_limit)
     if conditions:
         _mpsock.set_conditions(**conditions)
     if expose:
         _mpsock.expose_wildcard(True)
     if offline is None:
-        offline = os.environ.get("MPSOCK_OFFLINE", "") not in ("", "0")
+        offline = settings.offline_from_env()
     if offline:
         _mpsock.use_system_resolver(False)
     for name, address in hosts:
