@@ -31,6 +31,7 @@ that has just ended, and is ignored.
 import argparse
 import io
 import os
+import select
 import signal
 import sys
 import threading
@@ -70,12 +71,29 @@ class ConsoleWriter(io.RawIOBase):
             view = view[os.write(self.fd, view) :]
 
 
+def wait_for_process_end(pid, then):
+    """Calls then() once process `pid`, our parent, has ended: at once through a pidfd, or
+    within ORPHAN_CHECK_INTERVAL where the kernel has none."""
+    try:
+        handle = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        handle = None
+    try:
+        # Checked after the pidfd is open: a parent gone before it would never signal it.
+        if handle is not None and os.getppid() == pid:
+            select.select([handle], [], [])
+        while os.getppid() == pid:
+            time.sleep(ORPHAN_CHECK_INTERVAL)
+    finally:
+        if handle is not None:
+            os.close(handle)
+    then()
+
+
 def _end_with_the_board(board_pid):
     # A board process killed outright cannot end us; a program that never returns would
     # otherwise outlive it.
-    while os.getppid() == board_pid:
-        time.sleep(ORPHAN_CHECK_INTERVAL)
-    os._exit(0)
+    wait_for_process_end(board_pid, lambda: os._exit(0))
 
 
 def _on_sigint(signum, frame):
