@@ -48,6 +48,11 @@ def register(commands):
     probe.set_defaults(handler=run_probe_board)
 
 
+# Who started the command, as early as it can be known: a parent that dies while the camera
+# boots must still be noticed (by then our parent is whoever adopted us).
+_STARTED_BY = os.getppid()
+
+
 def _wait_for_signal_or_parent():
     """Until SIGINT, SIGTERM or SIGHUP, or until the process that started the command ends: a
     parent killed outright sends no signal, and the camera would live on without it."""
@@ -56,7 +61,7 @@ def _wait_for_signal_or_parent():
     stop = threading.Event()
     for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, lambda *_: stop.set())
-    threading.Thread(target=wait_for_process_end, args=(os.getppid(), stop.set), daemon=True).start()
+    threading.Thread(target=wait_for_process_end, args=(_STARTED_BY, stop.set), daemon=True).start()
     stop.wait()
 
 

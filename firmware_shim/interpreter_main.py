@@ -3,7 +3,7 @@ reset (a new process) leaves nothing of the previous programs behind — no glob
 sockets, no threads. Started by interpreter_process.py as
 
     python -c "from mpsock.firmware_shim.interpreter_main import main; main()" \\
-        --control-fd N [--profile NAME] [--flash DIR]
+        --control-fd N [--board-pid PID] [--profile NAME] [--flash DIR]
 
 (imported, not run with -m, so its frames carry the module's name and runner leaves them out
 of the programs' tracebacks)
@@ -159,6 +159,7 @@ def _end_of_stdout(how):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="interpreter_main")
     parser.add_argument("--control-fd", type=int, required=True)
+    parser.add_argument("--board-pid", type=int)
     parser.add_argument("--profile")
     parser.add_argument("--flash", default=os.getcwd())
     args = parser.parse_args(argv)
@@ -171,7 +172,10 @@ def main(argv=None):
         io.BufferedReader(io.FileIO(0, "r", closefd=False)), encoding="utf-8", errors="replace", newline="\n"
     )
 
-    threading.Thread(target=_end_with_the_board, args=(os.getppid(),), daemon=True).start()
+    # The board's pid from the board itself: one that died while we started has already
+    # handed us to another parent.
+    board = args.board_pid if args.board_pid is not None else os.getppid()
+    threading.Thread(target=_end_with_the_board, args=(board,), daemon=True).start()
     runner.prepare(profile=args.profile)
     signal.signal(signal.SIGINT, _on_sigint)
 
