@@ -348,7 +348,7 @@ class Session {
         conditions.seed = in_.ConsumeIntegral<uint8_t>();
         TRACE("  link: latency %.0f ms, jitter %.0f ms, %.0f bit/s, loss %.2f\n", conditions.latency_ms,
               conditions.jitter_ms, conditions.bandwidth_bps, conditions.loss);
-        stack_->set_conditions(conditions);
+        FUZZ_CHECK(stack_->set_conditions(conditions));
         break;
       }
       case 1: {
@@ -391,7 +391,7 @@ class Session {
       default:
         break;
     }
-    stack_->set_conditions(conditions);
+    FUZZ_CHECK(stack_->set_conditions(conditions));
     schedule_acks();
     const size_t total = in_.ConsumeIntegralInRange<size_t>(1, kMaxPayload);
     const bool slow = in_.ConsumeBool();

@@ -257,7 +257,9 @@ void Stack::for_each_socket(Visit visit) {
 
 // ---- The link ----
 
-void Stack::set_conditions(const LinkConditions& conditions) {
+Status Stack::set_conditions(const LinkConditions& conditions) {
+  Status checked = check_conditions(conditions);
+  if (!checked) return checked;
   std::lock_guard<std::mutex> guard(mutex_);
   link_.set_conditions(conditions);
   if (trace_.enabled()) {
@@ -270,6 +272,9 @@ void Stack::set_conditions(const LinkConditions& conditions) {
                      .add("seed", conditions.seed));
   }
   for_each_socket([](Socket& socket) { socket.link_changed_locked(); });
+  // Whoever runs the loop waits for timers set under the old conditions.
+  notify_changed();
+  return {};
 }
 
 LinkConditions Stack::conditions() const {
@@ -389,9 +394,18 @@ void Stack::on_timer(uv_timer_t* timer) {
   action();
 }
 
-IpAddress Stack::host_bind_address(const IpAddress& ip) const {
-  if (ip.is_any() && !expose_wildcard_) return IpAddress::loopback(ip.family);
-  return ip;
+Stack::HostBind Stack::host_bind(const IpAddress& ip, bool datagram) const {
+  if (expose_wildcard_) return HostBind{ip, false};
+  HostBind bind{ip, false};
+  // A zone names an interface, and the kernel would take it over the loopback device.
+  bind.ip.scope_id = 0;
+  if (ip.is_loopback()) return bind;
+  if (datagram && (ip.is_wildcard() || ip.is_multicast())) {
+    bind.loopback_device = true;
+    return bind;
+  }
+  if (datagram && ip.is_limited_broadcast()) return HostBind{host_destination(ip), false};
+  return HostBind{IpAddress::loopback_like(ip), false};
 }
 
 IpAddress Stack::host_destination(const IpAddress& ip) const {

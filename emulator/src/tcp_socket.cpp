@@ -292,11 +292,11 @@ Status TcpSocket::do_bind(const Endpoint& local) {
   // the firmware reports it here.
   uv_os_fd_t fd;
   uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd);
-  HostAddress host = to_host_address(stack_->host_bind_address(local.ip), local.port);
+  HostAddress host = to_host_address(stack_->host_bind(local.ip, false).ip, local.port);
   int r = ::bind(fd, host.get(), host.length);
   if (r != 0 && errno == EADDRNOTAVAIL) {
-    // The camera's own interface address: on the host it lives on loopback.
-    host = to_host_address(IpAddress::loopback(local.ip.family), local.port);
+    // Exposed, an address that is not the host's is the camera's own: it lives on loopback.
+    host = to_host_address(IpAddress::loopback_like(local.ip), local.port);
     r = ::bind(fd, host.get(), host.length);
   }
   if (r != 0) return Error::os(firmware_errno_for_bind(-errno));
@@ -320,7 +320,7 @@ Status TcpSocket::do_listen(int backlog) {
   Status opened = open_handle(wildcard);
   if (!opened) return opened;
   if (!bound_) {
-    const HostAddress host = to_host_address(stack_->host_bind_address(wildcard), 0);
+    const HostAddress host = to_host_address(stack_->host_bind(wildcard, false).ip, 0);
     uv_tcp_bind(handle_, host.get(), 0);
     bound_ = true;
   }
@@ -1117,7 +1117,37 @@ void TcpSocket::on_link_timer(uv_timer_t* timer) { static_cast<TcpSocket*>(timer
 
 void TcpSocket::link_changed_locked() {
   if (state_ == State::listening && stack_->link().up()) take_waiting_connection();
+  if (!stack_->link().dead()) retransmit_what_a_dead_link_lost();
   if (connect_pending_ || !tx_link_.empty() || !rx_link_.empty()) advance_link();
+}
+
+// What went into a link with 100% loss never arrives; once the link carries again, the
+// retransmissions cross it as any segment does now, in order.
+void TcpSocket::retransmit_what_a_dead_link_lost() {
+  Link& link = stack_->link();
+  if (connect_pending_ && Link::is_never(connect_completes_)) {
+    const Link::Crossing syn = link.cross(Link::Direction::out, 0, true, Clock::time_point{});
+    const Link::Crossing answer = link.cross(Link::Direction::in, 0, true, Clock::time_point{});
+    connect_completes_ = syn.arrives + (answer.arrives - Clock::now());
+  }
+  Clock::time_point previous{};
+  for (OutgoingSegment& segment : tx_link_) {
+    if (!segment.delivered && Link::is_never(segment.arrives)) {
+      segment.arrives = link.cross(Link::Direction::out, segment.size, true, previous).arrives;
+      segment.acked = segment.arrives + link.one_way();
+      last_arrival_out_ = segment.arrives;
+    }
+    previous = segment.arrives;
+  }
+  previous = Clock::time_point{};
+  for (IncomingPiece& piece : rx_link_) {
+    if (Link::is_never(piece.arrives)) {
+      const size_t size = piece.kind == IncomingPiece::Kind::data ? piece.chunk.size : 0;
+      piece.arrives = link.cross(Link::Direction::in, size, true, previous).arrives;
+      last_arrival_in_ = piece.arrives;
+    }
+    previous = piece.arrives;
+  }
 }
 
 void TcpSocket::inject_reset_locked() {

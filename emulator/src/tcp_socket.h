@@ -122,6 +122,7 @@ class TcpSocket final : public Socket {
   void arrive(IncomingPiece& piece);
   void advance_link();
   void schedule_link_timer();
+  void retransmit_what_a_dead_link_lost();
 
   static void on_connect(uv_connect_t* request, int status);
   static void on_connection(uv_stream_t* server, int status);

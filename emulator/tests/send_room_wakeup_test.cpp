@@ -127,7 +127,7 @@ class SendRoomWakeup : public testing::TestWithParam<CameraCase> {
     AckSchedule acks;
     explicit Pair(const Profile& profile, const LinkConditions& link)
         : connected(profile), acks(*connected.stack) {
-      connected.stack->set_conditions(link);
+      EXPECT_TRUE(connected.stack->set_conditions(link));
     }
   };
 

@@ -70,7 +70,7 @@ class WaitWakeup : public testing::TestWithParam<CameraCase> {
 
   std::shared_ptr<Stack> make_stack(const Profile& profile) {
     auto stack = Stack::create(profile);
-    stack->set_conditions(GetParam().link);
+    EXPECT_TRUE(stack->set_conditions(GetParam().link));
     return stack;
   }
   std::shared_ptr<Stack> make_stack() { return make_stack(profile_); }
@@ -78,7 +78,7 @@ class WaitWakeup : public testing::TestWithParam<CameraCase> {
   // A client of this case's stack connected to a native server.
   std::unique_ptr<Connected> connected() {
     auto pair = std::make_unique<Connected>(profile_);
-    pair->stack->set_conditions(GetParam().link);
+    EXPECT_TRUE(pair->stack->set_conditions(GetParam().link));
     return pair;
   }
 

@@ -71,8 +71,8 @@ class Stack : public std::enable_shared_from_this<Stack> {
 
   void set_interrupt_source(InterruptSource* source);
 
-  // Lets connections bind to the host's wildcard address. Off by default: a script binding
-  // "0.0.0.0" listens on the host's loopback only.
+  // Lets sockets bind to the host's wildcard and its other addresses (see host_bind). Off by
+  // default: whatever a script binds, it listens on the host's loopback only.
   void set_expose_wildcard(bool expose) { expose_wildcard_ = expose; }
   bool expose_wildcard() const { return expose_wildcard_; }
 
@@ -85,8 +85,8 @@ class Stack : public std::enable_shared_from_this<Stack> {
 
   // ---- The emulated link ----
   // Latency, jitter, bandwidth and loss between the camera and the world. Applies to data
-  // sent and received from now on.
-  void set_conditions(const LinkConditions& conditions);
+  // sent and received from now on. Conditions check_conditions refuses change nothing.
+  Status set_conditions(const LinkConditions& conditions);
   LinkConditions conditions() const;
   // The WiFi association: while down, connect and sendto fail with EHOSTUNREACH, names do not
   // resolve, and connections stall until it is back.
@@ -188,9 +188,21 @@ class Stack : public std::enable_shared_from_this<Stack> {
     return unacked_probe_ ? unacked_probe_(look, kernel_count) : kernel_count;
   }
 
-  // The host endpoint a script's endpoint stands for: the wildcard becomes loopback unless
-  // exposed, and the emulated LAN's broadcast address becomes loopback's.
-  IpAddress host_bind_address(const IpAddress& ip) const;
+  // Where a script's bind lands on the host. With --expose, the address as given. Without,
+  // nothing is reachable beyond loopback, whatever the address: a loopback address stays; a
+  // UDP socket on the wildcard (any spelling) or on a multicast group keeps that address tied
+  // to the loopback device, so the emulated LAN's broadcast and multicast reach it; the
+  // limited broadcast becomes the emulated LAN's; every other address (the wildcard for TCP,
+  // this host's own addresses, anyone else's) becomes loopback of its kind, as the camera's
+  // own address does (lwIP's tcp_bind and udp_bind take any address; only the camera's is
+  // ever reached, and the emulated camera's addresses are loopback's).
+  struct HostBind {
+    IpAddress ip;
+    bool loopback_device = false;  // also tie the socket to the loopback device
+  };
+  HostBind host_bind(const IpAddress& ip, bool datagram) const;
+  // The host endpoint a script's destination stands for: the emulated LAN's broadcast
+  // address becomes loopback's.
   IpAddress host_destination(const IpAddress& ip) const;
 
  private:
