@@ -3,7 +3,7 @@ reset (a new process) leaves nothing of the previous programs behind — no glob
 sockets, no threads. Started by interpreter_process.py as
 
     python -c "from mpsock.firmware_shim.interpreter_main import main; main()" \\
-        --control-fd N [--profile NAME] [--flash DIR]
+        --control-fd N [--board-pid PID] [--profile NAME] [--flash DIR]
 
 (imported, not run with -m, so its frames carry the module's name and runner leaves them out
 of the programs' tracebacks)
@@ -37,6 +37,7 @@ that has just ended, and is ignored.
 
 import argparse
 import os
+import select
 import signal
 import sys
 import threading
@@ -58,12 +59,29 @@ ORPHAN_CHECK_INTERVAL = 1.0
 _program_running = False
 
 
+def wait_for_process_end(pid, then):
+    """Calls then() once process `pid`, our parent, has ended: at once through a pidfd, or
+    within ORPHAN_CHECK_INTERVAL where the kernel has none."""
+    try:
+        handle = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        handle = None
+    try:
+        # Checked after the pidfd is open: a parent gone before it would never signal it.
+        if handle is not None and os.getppid() == pid:
+            select.select([handle], [], [])
+        while os.getppid() == pid:
+            time.sleep(ORPHAN_CHECK_INTERVAL)
+    finally:
+        if handle is not None:
+            os.close(handle)
+    then()
+
+
 def _end_with_the_board(board_pid):
     # A board process killed outright cannot end us; a program that never returns would
     # otherwise outlive it.
-    while os.getppid() == board_pid:
-        time.sleep(ORPHAN_CHECK_INTERVAL)
-    os._exit(0)
+    wait_for_process_end(board_pid, lambda: os._exit(0))
 
 
 def _on_sigint(signum, frame):
@@ -167,6 +185,7 @@ def _end_of_stdout(how):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="interpreter_main")
     parser.add_argument("--control-fd", type=int, required=True)
+    parser.add_argument("--board-pid", type=int)
     parser.add_argument("--profile")
     parser.add_argument("--flash", default=os.getcwd())
     args = parser.parse_args(argv)
@@ -174,7 +193,10 @@ def main(argv=None):
     sys.stdout = sys.stderr = ConsoleText(1)
     sys.stdin = StdinText(0)
 
-    threading.Thread(target=_end_with_the_board, args=(os.getppid(),), daemon=True).start()
+    # The board's pid from the board itself: one that died while we started has already
+    # handed us to another parent.
+    board = args.board_pid if args.board_pid is not None else os.getppid()
+    threading.Thread(target=_end_with_the_board, args=(board,), daemon=True).start()
     runner.prepare(profile=args.profile)
     signal.signal(signal.SIGINT, _on_sigint)
 

@@ -33,6 +33,8 @@ class InterpreterProcess:
             "from mpsock.firmware_shim.interpreter_main import main; main()",
             "--control-fd",
             str(theirs.fileno()),
+            "--board-pid",
+            str(os.getpid()),
         ]
         if profile:
             command += ["--profile", profile]

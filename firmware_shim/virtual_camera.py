@@ -29,7 +29,7 @@ import threading
 import traceback
 import tty
 
-from .. import __version__, _mpsock
+from .. import __version__, _mpsock, settings
 from .board_repl import BoardRepl
 from .interpreter_process import InterpreterError, InterpreterProcess
 from .repl_protocol import friendly_banner
@@ -40,21 +40,18 @@ PTY_MODE = 0o600
 _READ_SIZE = 4096
 
 
-def profile_names():
-    return [profile["name"] for profile in _mpsock.profiles()]
-
-
 def profile_facts(name):
     return next(profile for profile in _mpsock.profiles() if profile["name"] == name)
 
 
 def resolve_profile(profile):
     """The profile the camera's programs get: the one asked for, else MPSOCK_PROFILE, else
-    the emulator's default. ValueError for an unknown name."""
-    name = profile or os.environ.get("MPSOCK_PROFILE") or _mpsock.default_profile_name()
-    if name not in profile_names():
-        raise ValueError("unknown profile %r (known: %s)" % (name, ", ".join(profile_names())))
-    return name
+    the emulator's default. ValueError for an unknown name, or for any bad MPSOCK_* setting
+    (the programs' interpreters take them too)."""
+    settings.check_environment()
+    if profile:
+        return settings.check_profile(profile)
+    return settings.profile_from_env() or _mpsock.default_profile_name()
 
 
 def _write_all(fd, data):

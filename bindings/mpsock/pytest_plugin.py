@@ -17,7 +17,8 @@ it printed, its exit status and its trace.
 Options of both (all keywords; None keeps `mpsock run`'s default): profile, latency, jitter,
 bandwidth (with units, "30ms", "2Mbit", or plain numbers: ms and bit/s), loss ("1%" or 0.01),
 seed, faults (list of specs), hosts ({"name": "ip"}), offline, expose, network ("up"/"down"),
-connect_time, frames (a path), frame_timing ("sensor"/"off"), gc ("camera" or "eager"), strict, trace (True: record and parse one), timeout (s),
+connect_time, frames (a path), frame_timing ("sensor"/"off"), gc ("camera" or "eager"), strict, trace
+(True: record and parse one), trace_limit ("1GB", or "none"), timeout (s),
 env, cwd. Defaults for a test come from `@pytest.mark.mpsock(...)` with the same keywords, the
 profile from `--mpsock-profile NAME` and the gc mode from `--mpsock-gc MODE`.
 
@@ -182,6 +183,8 @@ def command_line(script, args, options, trace_path):
         command.append("--strict")
     if trace_path:
         command += ["--trace", trace_path]
+        if options.get("trace_limit") is not None:
+            command += ["--trace-limit", str(options["trace_limit"])]
     return command + [str(script)] + [str(a) for a in args]
 
 
@@ -204,6 +207,7 @@ _KNOWN_OPTIONS = frozenset(
         "gc",
         "strict",
         "trace",
+        "trace_limit",
         "timeout",
         "env",
         "cwd",

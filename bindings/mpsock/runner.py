@@ -9,7 +9,7 @@ import sys
 import traceback
 import types
 
-from . import _mpsock, camera_config, dialect, modbuiltins, moderrno, network_state, signals
+from . import _mpsock, camera_config, dialect, modbuiltins, moderrno, network_state, settings, signals
 from .importer import ScriptImports
 from .modmachine import BoardReset
 from .modules import script_modules
@@ -25,41 +25,52 @@ class Style:
     MICROPYTHON = "micropython"
 
 
-GC_MODES = ("camera", "eager")
+GC_MODES = settings.GC_MODES
 
 
 def gc_mode(value=None):
     """`camera` (a socket dropped without close() stays open until gc.collect()) or `eager`
     (CPython's: it closes at once); None reads $MPSOCK_GC."""
-    value = value or os.environ.get("MPSOCK_GC") or "camera"
+    if not value:
+        return settings.gc_mode_from_env() or "camera"
     if value not in GC_MODES:
         raise ValueError("unknown gc mode %r (known: %s)" % (value, ", ".join(GC_MODES)))
     return value
 
 
 def prepare(profile=None, expose=False, hosts=(), offline=None, conditions=None, faults=(), trace=None,
-            network=None, connect_ms=None, camera=None, gc=None, strict=None):
-    """Sets up the emulated stack for a run: profile, host table, network conditions, trace,
-    whether the camera starts on the network (`network`: True, False or None for
-    $MPSOCK_NETWORK) and how long joining takes, faults (their times count from here), the
-    camera (`camera`: frames, seed and timing for camera.configure), signal delivery, and a clean shutdown at exit (after the script's threads end, so they can still
-    use their sockets). `gc` is gc_mode()'s; `strict` (None: $MPSOCK_STRICT) reports where the
-    script relied on the camera differing from CPython."""
+            network=None, connect_ms=None, camera=None, gc=None, strict=None,
+            trace_limit=_mpsock.TRACE_DEFAULT_LIMIT):
+    """Sets up the emulated stack for a run: profile, host table, network conditions, trace (up
+    to `trace_limit` bytes, None for no limit), whether the camera starts on the network
+    (`network`: True, False or None for $MPSOCK_NETWORK) and how long joining takes, faults
+    (their times count from here), the camera (`camera`: frames, seed and timing for
+    camera.configure), signal delivery, and a clean shutdown at exit (after the script's threads
+    end, so they can still use their sockets). `gc` is gc_mode()'s; `strict` (None:
+    $MPSOCK_STRICT) reports where the script relied on the camera differing from CPython. Every
+    MPSOCK_* setting is checked first, even one an argument overrides: ValueError naming it."""
     global _shutdown_registered
+    settings.check_environment()
+    profile = profile or settings.profile_from_env()
     _mpsock.close_dropped_at_once(gc_mode(gc) == "eager")
     if strict is None:
-        strict = os.environ.get("MPSOCK_STRICT", "") not in ("", "0")
+        strict = settings.strict_from_env()
     dialect.configure(strict=strict)
     if profile:
         _mpsock.use_profile(profile)
     if trace:
-        _mpsock.trace_to(trace)
+        try:
+            with open(trace, "w"):
+                pass
+        except OSError as error:
+            raise ValueError("cannot write the trace to %s: %s" % (trace, error.strerror)) from None
+        _mpsock.trace_to(trace, trace_limit)
     if conditions:
         _mpsock.set_conditions(**conditions)
     if expose:
         _mpsock.expose_wildcard(True)
     if offline is None:
-        offline = os.environ.get("MPSOCK_OFFLINE", "") not in ("", "0")
+        offline = settings.offline_from_env()
     if offline:
         _mpsock.use_system_resolver(False)
     for name, address in hosts:

@@ -11,6 +11,7 @@
 #include "mpsock/fault.h"
 #include "mpsock/link.h"
 #include "mpsock/profile.h"
+#include "mpsock/quantity.h"
 #include "mpsock/resolver.h"
 #include "mpsock/stack.h"
 #include "mpsock/trace.h"
@@ -105,6 +106,16 @@ const Profile& profile_named(const std::string& name) {
   return *profile;
 }
 
+LinkConditions conditions_of(double latency_ms, double jitter_ms, double bandwidth_bps, double loss, uint64_t seed) {
+  LinkConditions conditions;
+  conditions.latency_ms = latency_ms;
+  conditions.jitter_ms = jitter_ms;
+  conditions.bandwidth_bps = bandwidth_bps;
+  conditions.loss = loss;
+  conditions.seed = seed;
+  return conditions;
+}
+
 IpAddress address_named(const std::string& text) {
   std::optional<IpAddress> ip = IpAddress::parse(text, true);
   if (!ip || text.empty()) throw pyb::value_error("not a numeric IP address: '" + text + "'");
@@ -148,7 +159,7 @@ PYBIND11_MODULE(_mpsock, m) {
   m.def("use_system_resolver", [](bool use) { current_stack()->resolver().set_use_system_resolver(use); },
         "Whether names outside the host table go to the system resolver.");
   m.def("expose_wildcard", [](bool expose) { current_stack()->set_expose_wildcard(expose); },
-        "Whether a TCP server bound to the wildcard listens on every host interface.");
+        "Whether sockets bound to the wildcard or a host address listen there (True) or on loopback only.");
   m.def("install_interrupts", &install_interrupts, pyb::arg("wakeup_fd"), pyb::arg("main_thread_ident"));
   m.def("sleep_ms", [](int64_t ms) {
     auto stack = current_stack();
@@ -178,18 +189,26 @@ PYBIND11_MODULE(_mpsock, m) {
   }, "micropython.schedule: run function(arg) on the main thread soon.");
   // ---- The emulated link: conditions, state, faults, trace ----
   m.def("set_conditions", [](double latency_ms, double jitter_ms, double bandwidth_bps, double loss, uint64_t seed) {
-    if (latency_ms < 0 || jitter_ms < 0 || bandwidth_bps < 0) throw pyb::value_error("conditions must not be negative");
-    if (loss < 0 || loss > 1) throw pyb::value_error("loss must be between 0 and 1");
-    LinkConditions conditions;
-    conditions.latency_ms = latency_ms;
-    conditions.jitter_ms = jitter_ms;
-    conditions.bandwidth_bps = bandwidth_bps;
-    conditions.loss = loss;
-    conditions.seed = seed;
-    current_stack()->set_conditions(conditions);
+    check(current_stack()->set_conditions(conditions_of(latency_ms, jitter_ms, bandwidth_bps, loss, seed)));
   }, pyb::arg("latency_ms") = 0.0, pyb::arg("jitter_ms") = 0.0, pyb::arg("bandwidth_bps") = 0.0,
      pyb::arg("loss") = 0.0, pyb::arg("seed") = 1,
      "Latency (round trip), jitter, bandwidth each way (0: unlimited) and loss between the camera and the world.");
+  m.def("check_conditions", [](double latency_ms, double jitter_ms, double bandwidth_bps, double loss, uint64_t seed) {
+    check(check_conditions(conditions_of(latency_ms, jitter_ms, bandwidth_bps, loss, seed)));
+  }, pyb::arg("latency_ms") = 0.0, pyb::arg("jitter_ms") = 0.0, pyb::arg("bandwidth_bps") = 0.0,
+     pyb::arg("loss") = 0.0, pyb::arg("seed") = 1,
+     "ValueError, with the reason, for conditions set_conditions would refuse.");
+  m.def("parse_duration_ms", [](const std::string& text) {
+    std::optional<int64_t> ms = parse_duration_ms(text);
+    if (!ms) throw pyb::value_error("bad time '" + text + "' (a number of ms or s, up to 86400s)");
+    return *ms;
+  }, "A time with its unit ('250ms', '2s') in milliseconds, as faults take it.");
+  m.def("parse_byte_count", [](const std::string& text) {
+    std::optional<uint64_t> bytes = parse_byte_count(text);
+    if (!bytes) throw pyb::value_error("bad size '" + text + "' (a number of B, KB, MB, GB, KiB, MiB or GiB)");
+    return *bytes;
+  }, "A byte count with its unit ('64KB', '1MiB', '2GB'), as faults take it.");
+  m.attr("LONGEST_SETTING_MS") = kLongestSettingMs;
   m.def("conditions", [] {
     const LinkConditions c = current_stack()->conditions();
     pyb::dict d;
@@ -208,8 +227,12 @@ PYBIND11_MODULE(_mpsock, m) {
         "Schedules a fault: 'reset@2s', 'link-down@5s for 3s', 'dns-fail:NAME', 'close@64KB'.");
   m.def("parse_fault", [](const std::string& spec) { return describe(check(parse_fault(spec))); },
         "Checks a fault spec without scheduling it; returns it in canonical form.");
-  m.def("trace_to", [](const std::string& path) { check(current_stack()->trace().open(path)); },
-        "Records every socket call and network event to `path` as JSON lines.");
+  m.def("trace_to", [](const std::string& path, std::optional<uint64_t> limit) {
+    check(current_stack()->trace().open(path, limit ? *limit : Trace::kUnlimited));
+  }, pyb::arg("path"), pyb::arg("limit") = Trace::kDefaultLimit,
+     "Records every socket call and network event to `path` as JSON lines, up to `limit` bytes (None: no limit).");
+  m.attr("TRACE_DEFAULT_LIMIT") = Trace::kDefaultLimit;
+  m.attr("TRACE_SMALLEST_LIMIT") = Trace::kSmallestLimit;
   m.def("trace_stop", [] { current_stack()->trace().close(); });
   m.def("trace_board_event", [](const std::string& event, const pyb::dict& fields) {
     Trace& trace = current_stack()->trace();

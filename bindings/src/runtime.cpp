@@ -16,12 +16,15 @@ namespace {
 std::mutex stack_mutex;
 std::shared_ptr<Stack> the_stack;
 
+// MPSOCK_PROFILE, checked as `--profile` is: a name that is no profile is an error, never the
+// default board in disguise.
 const Profile& profile_from_environment() {
   const char* name = std::getenv("MPSOCK_PROFILE");
-  if (name != nullptr && *name != '\0') {
-    if (const Profile* profile = find_profile(name)) return *profile;
-  }
-  return default_profile();
+  if (name == nullptr || *name == '\0') return default_profile();
+  if (const Profile* profile = find_profile(name)) return *profile;
+  std::string known;
+  for (const Profile& p : builtin_profiles()) known += (known.empty() ? "" : ", ") + p.name;
+  throw pyb::value_error("MPSOCK_PROFILE: unknown profile '" + std::string(name) + "' (known: " + known + ")");
 }
 
 class PythonInterrupts final : public InterruptSource {

@@ -106,7 +106,10 @@ def test_bulk_transfer_beyond_the_camera_send_buffer(asyncio, native_server):
     async def main():
         reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
         writer.write(payload)
-        assert 0 < len(writer.out_buf) < len(payload)  # a short write: the rest waits for drain
+        # write() sends what the send buffer takes now and keeps the rest for drain(). The buffer
+        # frees as the peer's ACKs come back, which on loopback can be during the write itself,
+        # so all of it may go at once; at least a buffer's worth always does.
+        assert len(writer.out_buf) <= len(payload) - 6400
         await writer.drain()
         assert writer.out_buf == b""
         echoed = await reader.readexactly(len(payload))

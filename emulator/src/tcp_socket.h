@@ -96,6 +96,8 @@ class TcpSocket final : public Socket {
   Result<size_t> send_some(std::unique_lock<std::mutex>& lock, const uint8_t* data, size_t len);
   Result<size_t> send_directly(std::unique_lock<std::mutex>& lock, const uint8_t* data, size_t len);
   size_t send_room() const;
+  size_t room_beside(size_t unacked) const;
+  size_t room_or_watch(size_t wanted);
   void write_to_host(const uint8_t* data, size_t len);
   void fail(int firmware_errno);
   void start_reading();
@@ -107,7 +109,8 @@ class TcpSocket final : public Socket {
   static void on_syn_retry(uv_timer_t* timer);
   int kernel_fd() const;
   int kernel_error() const;
-  size_t unacked_in_kernel() const;
+  // One look at the kernel's count (SIOCOUTQ), through the stack's test seam.
+  size_t unacked_in_kernel(Stack::UnackedLook look = Stack::UnackedLook::room) const;
   void watch_acks();
   static void on_ack_check(uv_timer_t* timer);
   void became_connected();
@@ -119,6 +122,7 @@ class TcpSocket final : public Socket {
   void arrive(IncomingPiece& piece);
   void advance_link();
   void schedule_link_timer();
+  void retransmit_what_a_dead_link_lost();
 
   static void on_connect(uv_connect_t* request, int status);
   static void on_connection(uv_stream_t* server, int status);

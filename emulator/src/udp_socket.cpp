@@ -141,17 +141,22 @@ Status UdpSocket::do_bind(const Endpoint& local) {
   if (!opened) return opened;
   uv_os_fd_t fd;
   uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd);
-  // Unlike a TCP server, a UDP socket keeps the host's wildcard address: broadcast and
-  // multicast only reach sockets bound to it. Unless exposed, it is tied to the loopback
-  // device, so nothing from another interface reaches it (where the kernel allows that).
-  if (local.ip.is_any() && !stack_->expose_wildcard()) {
+  // Unlike a TCP server, a UDP socket on the wildcard or a multicast group keeps that
+  // address: broadcast and multicast only reach sockets bound to it. Unless exposed, it is tied
+  // to the loopback device, so nothing from another interface reaches it; where the kernel
+  // will not tie it, it gives up the address for loopback's rather than hear every interface.
+  const Stack::HostBind target = stack_->host_bind(local.ip, true);
+  HostAddress host = to_host_address(target.ip, local.port);
+  if (target.loopback_device) {
     static const char kLoopback[] = "lo";
-    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, kLoopback, sizeof(kLoopback));
+    if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, kLoopback, sizeof(kLoopback)) != 0) {
+      host = to_host_address(IpAddress::loopback_like(local.ip), local.port);
+    }
   }
-  HostAddress host = to_host_address(local.ip, local.port);
   int r = ::bind(fd, host.get(), host.length);
   if (r != 0 && errno == EADDRNOTAVAIL) {
-    host = to_host_address(IpAddress::loopback(local.ip.family), local.port);
+    // Exposed, an address that is not the host's is the camera's own: it lives on loopback.
+    host = to_host_address(IpAddress::loopback_like(local.ip), local.port);
     r = ::bind(fd, host.get(), host.length);
   }
   if (r != 0) return Error::os(firmware_errno_for_bind(-errno));
@@ -361,10 +366,15 @@ void UdpSocket::schedule_link_timer() {
                           ? 0
                           : static_cast<uint64_t>(std::chrono::ceil<std::chrono::milliseconds>(left).count());
   uv_update_time(stack_->loop());
+  const bool sooner = !uv_is_active(reinterpret_cast<uv_handle_t*>(link_timer_)) ||
+                      ms < uv_timer_get_due_in(link_timer_);
   uv_timer_start(link_timer_, on_link_timer, ms, 0);
   if (!link_work_) {
     link_work_ = true;
     stack_->add_background_work();
+  } else if (sooner) {
+    // The network thread may be asleep until the time the timer had before.
+    stack_->wake_network_thread();
   }
 }
 
@@ -530,7 +540,9 @@ Status UdpSocket::set_membership(const std::vector<uint8_t>& request, bool join)
   IpAddress interface = IpAddress::v4(request[4], request[5], request[6], request[7]);
   // igmp_joingroup refuses a group that is not multicast (ERR_VAL).
   if (!group.is_multicast()) return Error::os(MP_EINVAL);
-  if (interface.is_any()) interface = IpAddress::loopback();
+  // The emulated camera's interfaces are loopback: unless exposed, a membership never joins
+  // a group on another of the host's interfaces (whose address the request may name).
+  if (interface.is_any() || !stack_->expose_wildcard()) interface = IpAddress::loopback();
   Status opened = open_handle(MP_AF_INET);
   if (!opened) return opened;
   const int r = uv_udp_set_membership(handle_, group.to_string().c_str(), interface.to_string().c_str(),
