@@ -210,9 +210,8 @@ def main(argv=None):
     def kbd_intr(char):
         send(("kbd_intr", int(char)))
 
-    # The host's current folder is the flash folder (what is left of host paths, such as
-    # image.save's, lands there); the host's own imports never look in it, the board's always
-    # do, through its filesystems.
+    # The host's current folder is the flash folder; the host's own imports never look in it
+    # (sys.path's '' goes), the board's always do, through its filesystems.
     os.chdir(args.flash)
     if sys.path and sys.path[0] in ("", args.flash):
         del sys.path[0]
