@@ -1,6 +1,6 @@
 """The modules a camera script imports, as the emulator provides them."""
 
-from . import _mpsock, moderrno, modmicropython, modtime
+from . import _mpsock, moderrno, modmicropython, modssl, modtime, modtls
 
 # Modules that exist only on the camera. Importing one gets a clear message instead of a bare
 # ModuleNotFoundError (a script's own stand-in module, beside the script, still wins).
@@ -11,7 +11,7 @@ CAMERA_ONLY = frozenset(
     """.split()
 )
 
-EMULATED = ("socket", "select", "errno", "time", "micropython")
+EMULATED = ("socket", "select", "errno", "time", "micropython", "ssl", "tls")
 
 
 def socket_module():
@@ -39,6 +39,9 @@ def script_modules():
         "utime": time,
         "micropython": modmicropython.make_module(),
     }
+    # TLS: the built-in tls module and the frozen ssl wrapper over it (no ussl on the firmware).
+    modules["tls"] = modtls.make_module()
+    modules["ssl"] = modssl.make_module(modules["tls"])
     try:
         from . import modnetwork
     except ImportError:
