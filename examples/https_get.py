@@ -49,7 +49,7 @@ request += "Connection: keep-alive\r\n\r\n"
 client.write(request % (HOST) + "\r\n")
 
 response = client.read(1024)
-for l in response.split(b"\r\n"):
-    print(l.decode())
+for line in response.split(b"\r\n"):
+    print(line.decode())
 
 client.close()

@@ -10,7 +10,6 @@ import select
 import socket
 import ssl
 import sys
-import time
 
 HOST = sys.argv[1] if len(sys.argv) > 1 else "broker.lan"
 PORT = int(sys.argv[2]) if len(sys.argv) > 2 else 8883
