@@ -213,7 +213,14 @@ class _SocketTransport:
             raise
 
     def send(self, data):
+        # A blocking socket takes everything with one sendall (the core hands it to the kernel
+        # as it makes room, without copying it into the send buffer first); to the script this
+        # is the same as mbedTLS writing again after each short write, each wait under the
+        # socket's timeout.
         try:
+            if _mpsock.send_timeout_ms(self.sock) != 0:
+                self.sock.sendall(data)
+                return len(data)
             return self.sock.send(data)
         except OSError as error:
             if error.args and error.args[0] == _EAGAIN:
@@ -427,8 +434,14 @@ class SSLSocket:
             server_side=context._server,
             server_hostname=None if context._server else hostname,
         )
-        self._partial = bytearray()  # the start of a record not yet all received
+        self._sslobj = self._tls._sslobj  # its methods, without the wrapper's frame
+        # Record boundaries in what OpenSSL was given (see _track_records).
+        self._header = b""
+        self._body_left = 0
+        self._tail = 0
+        self._garbage = False
         self._eof = False  # the socket's end of stream has been passed on
+        self._peer_closed = False  # the peer's close_notify has come
         self._unsent = b""  # TLS bytes the socket has not taken yet
         self._record_limit = mbedtls.OUT_CONTENT_LEN if _mpsock.current_profile()["strict_surface"] else None
         self._handshake_done = False
@@ -608,7 +621,7 @@ class SSLSocket:
     def _has_pending(self):
         # Decrypted data OpenSSL holds, or whole records received and not yet opened
         # (mbedtls_ssl_check_pending: a partial record does not count).
-        return self._incoming.pending > 0 or (self._handshake_done and self._tls.pending() > 0)
+        return self._has_whole_record() or (self._handshake_done and self._sslobj.pending() > 0)
 
     # ---- The TLS layer: mbedtls_ssl_read / mbedtls_ssl_write / mbedtls_ssl_handshake ----
 
@@ -633,13 +646,20 @@ class SSLSocket:
             self._handshake(reading=True)
         if size <= 0:
             return b""
+        sslobj = self._sslobj
         while True:
-            try:
-                return self._tls.read(size)  # b"" once the peer sent close_notify
-            except _openssl.SSLWantReadError:
-                pass
-            except _openssl.SSLError as error:
-                raise self._fail(_code_for(error, during_handshake=False)) from None
+            # OpenSSL is asked only when it has something to open, which saves raising
+            # SSLWantReadError once per socket read.
+            if self._eof or self._peer_closed or self._incoming.pending > self._tail or sslobj.pending():
+                try:
+                    data = sslobj.read(size)
+                    if not data:
+                        self._peer_closed = True  # close_notify: the end of the stream, for good
+                    return data
+                except _openssl.SSLWantReadError:
+                    pass
+                except _openssl.SSLError as error:
+                    raise self._fail(_code_for(error, during_handshake=False)) from None
             self._receive()
 
     def _write_once(self, data):
@@ -656,7 +676,7 @@ class SSLSocket:
             self._flush()
             return count
         try:
-            self._tls.write(data[:count])
+            self._sslobj.write(data[:count])
         except _openssl.SSLError as error:
             raise self._fail(_code_for(error, during_handshake=False)) from None
         self._unsent = self._outgoing.read()
@@ -693,8 +713,7 @@ class SSLSocket:
         return view
 
     def _receive(self):
-        """One read of the socket into OpenSSL, whole records only, so that what OpenSSL holds
-        can always be opened without the socket. _WouldBlock when there is nothing."""
+        """One read of the socket into OpenSSL. _WouldBlock when there is nothing."""
         try:
             chunk = self._transport.recv(_READ_CHUNK)
         except _WouldBlock:
@@ -705,41 +724,45 @@ class SSLSocket:
         if not chunk:
             if not self._eof:
                 self._eof = True
-                if self._partial:
-                    self._incoming.write(bytes(self._partial))
-                    self._partial.clear()
                 self._incoming.write_eof()
             return
-        if not self._partial:
-            whole = self._whole_records(chunk)
-            if whole == len(chunk):
-                self._incoming.write(chunk)
-                return
-            if whole:
-                self._incoming.write(chunk[:whole])
-            self._partial += chunk[whole:]
-            return
-        self._partial += chunk
-        whole = self._whole_records(self._partial)
-        if whole:
-            self._incoming.write(bytes(self._partial[:whole]))
-            del self._partial[:whole]
+        self._incoming.write(chunk)
+        self._track_records(chunk)
 
-    @staticmethod
-    def _whole_records(data):
-        """How many bytes at the start of `data` are whole TLS records. Bytes that cannot be a
-        record header count as whole: OpenSSL gets them at once and rejects them, as mbedTLS
-        rejects a bad header without waiting for more."""
-        end = len(data)
+    def _track_records(self, chunk):
+        """Follows the record boundaries in what goes to OpenSSL, so that `_tail` is always the
+        length of the last record while it is incomplete (0 at a boundary): what OpenSSL holds
+        beyond it are whole records, which open without the socket (mbedtls_ssl_check_pending
+        counts those, not a record half received). Bytes that cannot be a record header end
+        the tracking: OpenSSL rejects them, as mbedTLS rejects a bad header at once."""
+        if self._garbage:
+            return
         at = 0
-        while end - at >= 5:
-            length = (data[at + 3] << 8) | data[at + 4]
-            if data[at] not in _RECORD_TYPES or data[at + 1] != 3 or length > _MAX_RECORD_BODY:
-                return end
-            if end - at < 5 + length:
-                break
-            at += 5 + length
-        return at
+        end = len(chunk)
+        while at < end:
+            if self._body_left:
+                take = min(self._body_left, end - at)
+                self._body_left -= take
+                at += take
+                self._tail = self._tail + take if self._body_left else 0
+                continue
+            piece = chunk[at : at + 5 - len(self._header)]
+            self._header += piece
+            at += len(piece)
+            if len(self._header) < 5:
+                self._tail += len(piece)
+                return
+            header, self._header = self._header, b""
+            length = (header[3] << 8) | header[4]
+            if header[0] not in _RECORD_TYPES or header[1] != 3 or length > _MAX_RECORD_BODY:
+                self._garbage = True
+                self._tail = 0
+                return
+            self._body_left = length
+            self._tail = 5 if length else 0
+
+    def _has_whole_record(self):
+        return self._incoming.pending > self._tail
 
     def _flush(self):
         """Sends the TLS bytes waiting; _WouldBlock when the socket takes no more now."""

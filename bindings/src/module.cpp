@@ -184,6 +184,15 @@ PYBIND11_MODULE(_mpsock, m) {
         "Adds a call record for an emulated socket to the trace (the TLS layer's handshake and "
         "close): `fields` maps names to str, int, bool or None; an int under \"errno\" is the "
         "call's error.");
+  m.def(
+      "send_timeout_ms",
+      [](pyb::handle sock) {
+        if (!pyb::isinstance<PySocket>(sock)) throw pyb::type_error("an emulated socket is needed");
+        return pyb::cast<PySocket&>(sock).socket->send_timeout_ms();
+      },
+      pyb::arg("sock"),
+      "An emulated socket's send timeout in ms: -1 blocks, 0 does not wait (for the TLS layer, "
+      "which hands a blocking socket's records over with one sendall).");
   m.def("stream_poll", &stream_poll, pyb::arg("stream"), pyb::arg("events"),
         "What a pollable object is ready for among `events` (select.poll's question to one "
         "object): emulated sockets, streams with an ioctl, objects with a fileno.");
