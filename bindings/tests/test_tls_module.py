@@ -291,3 +291,12 @@ def test_desktop_profile_keeps_the_same_modules():
         assert modules["ssl"].tls is modules["tls"]
     finally:
         mpsock.use_profile("openmv-rt1062")
+
+
+def test_conformance_cases_that_need_tls_may_import_it():
+    from mpsock.conformance import case as case_module
+
+    source = "def dut(ctl):\n    import binascii\n    import ssl\n    import tls\n"
+    case_module._check_dut_source("x", source, ("tls",))
+    with pytest.raises(case_module.CaseFileError, match="imports 'binascii'"):
+        case_module._check_dut_source("x", source, ())

@@ -1,5 +1,5 @@
 """A handshake whose server closes the connection without answering fails with
-MBEDTLS_ERR_SSL_CONN_EOF, -0x7280."""
+MBEDTLS_ERR_SSL_CONN_EOF, -0x7280 (design: TLS as extmod/modtls_mbedtls.c has it)."""
 
 NEEDS = ("tls",)
 

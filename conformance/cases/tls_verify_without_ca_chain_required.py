@@ -1,4 +1,4 @@
-"""Verifying with no CA loaded fails with MBEDTLS_ERR_SSL_CA_CHAIN_REQUIRED (mbedTLS's
+"""Verifying with no CA loaded fails with MBEDTLS_ERR_SSL_CA_CHAIN_REQUIRED (design: mbedTLS's
 ssl_parse_certificate_verify: "got no CA chain")."""
 
 NEEDS = ("tls",)
