@@ -72,6 +72,17 @@ def _positional(args, kwargs, count):
     return args
 
 
+def _buffer(value, writable=False):
+    """mp_get_buffer_raise: a bytes view of any object with the buffer protocol."""
+    try:
+        view = memoryview(value).cast("B")
+    except TypeError:
+        raise TypeError("object with buffer protocol required") from None
+    if writable and view.readonly:
+        raise TypeError("object with buffer protocol required")
+    return view
+
+
 def _str_data(value):
     """mp_obj_str_get_data: the bytes of a str or bytes object."""
     if isinstance(value, str):
@@ -472,7 +483,7 @@ class SSLSocket:
         return bytes(data)
 
     def readinto(self, buf, size=None):
-        view = memoryview(buf).cast("B")
+        view = _buffer(buf, writable=True)
         limit = len(view) if size is None else min(_to_int(size), len(view))
         got = 0
         while got < limit:
@@ -701,8 +712,8 @@ class SSLSocket:
     def _write_view(buf, args):
         """stream_write_method's arguments: buf[, max_len] or buf, off, max_len."""
         if isinstance(buf, str):
-            buf = buf.encode()
-        view = memoryview(buf).cast("B")
+            buf = buf.encode()  # MicroPython's str has the buffer protocol
+        view = _buffer(buf)
         if len(args) == 1:
             return view[: max(_to_int(args[0]), 0)]
         if len(args) == 2:

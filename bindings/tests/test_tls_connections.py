@@ -476,3 +476,23 @@ def test_verify_callback_sees_the_chain_and_can_refuse(tls, emu, material, serve
     with pytest.raises(OSError) as caught:
         context.wrap_socket(connect(emu, server.port), server_hostname=HOST)
     assert caught.value.args == (-9984, "MBEDTLS_ERR_X509_CERT_VERIFY_FAILED")
+
+
+def test_bad_arguments_to_the_stream_methods(tls, emu, material, servers):
+    server = servers(server_context(material.leaf))
+    t = client(tls, material).wrap_socket(connect(emu, server.port), server_hostname=HOST)
+    for call in (
+        lambda: t.write(12),
+        lambda: t.send(None),
+        lambda: t.readinto(b"read-only"),
+        lambda: t.readinto(5),
+    ):
+        with pytest.raises(TypeError, match="buffer protocol"):
+            call()
+    with pytest.raises(TypeError):
+        t.read("ten")
+    with pytest.raises(TypeError):
+        t.recv(1.5)
+    assert t.write(b"still usable") == 12
+    assert t.read(12) == b"still usable"
+    t.close()
