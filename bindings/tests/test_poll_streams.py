@@ -164,7 +164,13 @@ def test_tls_socket_blocked_in_poll_costs_nothing_and_wakes_on_data(select, emu,
 def test_nonblocking_handshake_proceeds_through_poll(select, emu, material):
     # asyncio's open_connection(ssl=...): a non-blocking socket, a deferred handshake, and
     # writes and reads that return None until poll says the protocol can go on.
-    server = TlsServer(server_context(material.leaf), echo_lines)
+    first_write_done = threading.Event()
+
+    def answer_late(conn):
+        first_write_done.wait(PEER_TIMEOUT)  # the server's reply comes only after that write
+        echo_lines(server_context(material.leaf).wrap_socket(conn, server_side=True))
+
+    server = TlsServer(None, answer_late, handshake=False)
     try:
         tls = script_modules()["tls"]
         context = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
@@ -178,7 +184,12 @@ def test_nonblocking_handshake_proceeds_through_poll(select, emu, material):
         t = context.wrap_socket(s, server_hostname=HOST, do_handshake_on_connect=False)
         poller = select.poll()
         poller.register(t, POLLOUT)
+        assert poller.poll(PEER_MS) == [(t, POLLOUT)]  # the TCP socket can take the hello
         message = b"through the handshake"
+        assert t.write(message) is None  # the hello went out; the reply has not come
+        # Now a write waits for the server: poll for POLLOUT watches for its reply.
+        assert poller.poll(200) == []
+        first_write_done.set()
         written = None
         rounds = 0
         while written is None:
@@ -186,7 +197,6 @@ def test_nonblocking_handshake_proceeds_through_poll(select, emu, material):
             assert rounds < 50
             assert poller.poll(PEER_MS)
             written = t.write(message)
-        assert rounds > 1  # the first write had to wait for the server's reply
         assert written == len(message)
         poller.modify(t, POLLIN)
         echoed = b""
