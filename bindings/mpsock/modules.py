@@ -101,6 +101,11 @@ register("omv", _without_board("omv"))
 # names. Made on first import, after prepare() set up the stack its poll runs on.
 register("asyncio", _without_board("asyncio"))
 register("uasyncio", lambda board: board.get("asyncio"))
+
+# TLS: the firmware's built-in tls module, and the ssl wrapper over it that the firmware freezes
+# (there is no ussl).
+register("tls", _without_board("tls"))
+register("ssl", lambda board: importlib.import_module("mpsock.modssl").make_module(board.get("tls")))
 for _name in (
     "array",
     "cmath",
