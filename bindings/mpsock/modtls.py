@@ -631,8 +631,15 @@ class SSLSocket:
 
     def _has_pending(self):
         # Decrypted data OpenSSL holds, or whole records received and not yet opened
-        # (mbedtls_ssl_check_pending: a partial record does not count).
-        return self._has_whole_record() or (self._handshake_done and self._sslobj.pending() > 0)
+        # (mbedtls_ssl_check_pending: a partial record does not count). Or the peer's
+        # close_notify, already opened by a read that returned data with it: the next read
+        # gives the end at once. (mbedTLS takes a record at a time from the socket, so on the
+        # camera the alert is still in the socket, and the socket's poll says so.)
+        return (
+            self._peer_closed
+            or self._has_whole_record()
+            or (self._handshake_done and self._sslobj.pending() > 0)
+        )
 
     # ---- The TLS layer: mbedtls_ssl_read / mbedtls_ssl_write / mbedtls_ssl_handshake ----
 

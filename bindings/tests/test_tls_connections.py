@@ -240,6 +240,34 @@ def test_close_notify_is_end_of_stream(tls, emu, material, servers):
     t.close()
 
 
+def test_close_notify_read_with_the_data_leaves_the_socket_readable(tls, emu, material, servers):
+    # The data and the close_notify come in one TCP read; a non-blocking read() takes both. The
+    # end of the stream is still to be reported, so poll must say readable (mbedTLS leaves the
+    # alert in the socket, whose poll says so): a loop waiting on poll would hang otherwise.
+    done = threading.Event()
+
+    def say_and_unwrap(conn):
+        conn.sendall(b"last words")
+        try:
+            conn.unwrap()  # close_notify, then wait for the camera's
+        except OSError:
+            pass
+        done.wait(PEER_TIMEOUT)
+
+    server = servers(server_context(material.leaf), say_and_unwrap)
+    t = client(tls, material).wrap_socket(connect(emu, server.port), server_hostname=HOST)
+    t.setblocking(False)
+    select = script_modules()["select"]
+    poller = select.poll()
+    poller.register(t, select.POLLIN)
+    time.sleep(0.2)  # the data and the alert behind it are both here before the camera reads
+    assert t.read() == b"last words"  # one read takes both
+    assert poller.poll(1000) == [(t, select.POLLIN)]
+    assert t.read() == b""
+    done.set()
+    t.close()
+
+
 def test_timeout_after_handshake_sticks(tls, emu, material, servers):
     # mbedTLS keeps any error but EAGAIN as the connection's last: after one timeout every
     # call fails at once.
