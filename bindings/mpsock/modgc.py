@@ -19,16 +19,18 @@ class Heap:
 
     def __init__(self, size):
         self.size = size
-        # Counted from a collected heap: garbage made before the script imported gc (mpsock's
-        # own imports) that its first gc.collect() frees would otherwise hide what it allocates
-        # after (mem_alloc() stays 0 until the count is back above the start).
-        _host_gc.collect()
         self.start = sys.getallocatedblocks()
         self.threshold = -1
         self.enabled = True
 
     def allocated(self):
-        return min(self.size, max(0, sys.getallocatedblocks() - self.start) * BLOCK)
+        blocks = sys.getallocatedblocks()
+        if blocks < self.start:
+            # The process freed more than the script has allocated since the run began (the
+            # run's own set-up letting go of things): what the script holds is counted from here,
+            # never below nothing, so what it allocates next still shows.
+            self.start = blocks
+        return min(self.size, (blocks - self.start) * BLOCK)
 
     def free(self):
         return self.size - self.allocated()
