@@ -25,6 +25,13 @@ METRICS = (
     Metric("rss_1000_conn_mib", "RSS with 1001 TCP conns", "MiB", "lower", None),
 )
 
+# bench/asyncio_run.py: MicroPython's asyncio on the emulator against CPython's on native sockets.
+ASYNCIO_METRICS = (
+    Metric("asyncio_rtt_us", "asyncio stream round trip, 32 B", "us", "lower", ("ratio_max", 1.3)),
+    Metric("asyncio_bulk_send_mb_s", "asyncio stream bulk send", "MB/s", "higher", ("ratio_min", 0.8)),
+    Metric("asyncio_bulk_recv_mb_s", "asyncio stream bulk receive", "MB/s", "higher", ("ratio_min", 0.8)),
+)
+
 # Figures with no number yet, shown as such rather than with a made-up one: (label, marker, why).
 NOT_YET_MEASURED = ()
 

@@ -37,10 +37,10 @@ def format_ratio(ratio, missing="n/a"):
     return "%.2fx" % ratio if ratio is not None else missing
 
 
-def rows(runs):
+def rows(runs, metrics=METRICS):
     """runs: {"emulator": [ {key: value} per run ], "native": [...]}"""
     table = []
-    for metric in METRICS:
+    for metric in metrics:
         emulator = median([run.get(metric.key) for run in runs["emulator"]])
         native = median([run.get(metric.key) for run in runs["native"]])
         ratio = emulator / native if emulator is not None and native else None
@@ -62,10 +62,10 @@ def rows(runs):
     return table
 
 
-def render(runs, extra_rows=()):
+def render(runs, extra_rows=(), metrics=METRICS, not_yet_measured=NOT_YET_MEASURED):
     header = ["figure", "unit", "emulator", "native", "emu/native", "paired", "target", "verdict"]
-    body = rows(runs) + [list(row[:5]) + ["-"] + list(row[5:]) for row in extra_rows]
-    body += [[label, "", "-", "-", "-", "-", "-", marker] for label, marker, _ in NOT_YET_MEASURED]
+    body = rows(runs, metrics) + [list(row[:5]) + ["-"] + list(row[5:]) for row in extra_rows]
+    body += [[label, "", "-", "-", "-", "-", "-", marker] for label, marker, _ in not_yet_measured]
     widths = [max(len(str(row[i])) for row in [header] + body) for i in range(len(header))]
     align_right = {2, 3, 4, 5}
 
@@ -78,14 +78,14 @@ def render(runs, extra_rows=()):
 
     lines = [line(header), line(["-" * w for w in widths])]
     lines += [line(row) for row in body]
-    lines += ["%s: %s" % (marker, why) for _, marker, why in NOT_YET_MEASURED]
+    lines += ["%s: %s" % (marker, why) for _, marker, why in not_yet_measured]
     return "\n".join(lines)
 
 
-def render_runs(runs):
+def render_runs(runs, metrics=METRICS):
     """Every run's figures, so the spread behind each median can be judged."""
     lines = []
-    for metric in METRICS:
+    for metric in metrics:
         for mode in ("emulator", "native"):
             values = [run.get(metric.key) for run in runs[mode]]
             shown = " ".join(format_number(v) for v in values)

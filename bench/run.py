@@ -74,9 +74,9 @@ def emulator_command(extension):
     return [found] if found else [sys.executable, "-m", "mpsock.micropython"]
 
 
-def run_workload(command, env, scale, peer, cpus):
+def run_workload(command, env, scale, peer, cpus, workload=WORKLOAD):
     completed = subprocess.run(
-        command + [WORKLOAD, scale] + peer.port_args,
+        command + [workload, scale] + peer.port_args,
         env=env,
         capture_output=True,
         text=True,

@@ -1,6 +1,7 @@
 """`mpsock conformance`: runs the suite on a target (or two, to compare them)."""
 
 import argparse
+import os
 import sys
 import time
 
@@ -134,6 +135,11 @@ def run_command(args, out=None):
     if not cases:
         print("conformance: no case matches %s" % ", ".join(args.patterns), file=sys.stderr)
         return EXIT_UNUSABLE
+    problem = args.junit and _unwritable(args.junit)
+    if problem:
+        # Said before the cases run, not after, when the report would be lost.
+        print("conformance: --junit %s: %s" % (args.junit, problem), file=sys.stderr)
+        return EXIT_UNUSABLE
     try:
         if args.compare:
             runs = [_run_target(spec, args, cases, out) for spec in args.compare]
@@ -147,9 +153,31 @@ def run_command(args, out=None):
         print("conformance: %s" % error, file=sys.stderr)
         return EXIT_UNUSABLE
     print("\n".join(final_report(name, facts, results, seconds)), file=out)
+    written = True
     if args.junit:
-        write_junit(args.junit, name, facts, results, seconds)
-        print("JUnit report written to %s" % args.junit, file=out)
+        try:
+            write_junit(args.junit, name, facts, results, seconds)
+            print("JUnit report written to %s" % args.junit, file=out)
+        except OSError as error:
+            print(
+                "conformance: the JUnit report could not be written to %s: %s" % (args.junit, error.strerror),
+                file=sys.stderr,
+            )
+            written = False
     print(closing_line(results), file=out)
     failed = any(r.outcome in (FAIL, ERROR) for r in results)
+    if not written:
+        return EXIT_UNUSABLE
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _unwritable(path):
+    """Why a report cannot be written at `path`, or None."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        return "is a folder"
+    if not os.path.isdir(folder):
+        return "no folder %s" % folder
+    if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        return "not writable"
+    return None

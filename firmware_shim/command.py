@@ -1,8 +1,10 @@
 """The firmware shim's subcommands of `mpsock`:
 
-mpsock virtual-camera [--profile NAME] [--link PATH] [--no-raw-paste]
+mpsock virtual-camera [--profile NAME] [--flash DIR] [--link PATH] [--no-raw-paste]
     Opens the virtual camera's pty and prints, as QEMU does for MicroPython's qemu port,
-    "char device redirected to /dev/pts/N (label serial0)"; runs until interrupted.
+    "char device redirected to /dev/pts/N (label serial0)"; runs until interrupted, or until
+    the process that started it ends. The board's flash is DIR (kept), or a fresh temporary
+    folder (removed at the end).
 mpsock probe-board PORT [--wlan-ssid SSID] [--wlan-key KEY] [--no-soft-reset]
     Runs the agent on the board at PORT and prints its facts as JSON. The WLAN
     credentials may come from MPSOCK_WLAN_SSID / MPSOCK_WLAN_KEY instead (better for the
@@ -31,6 +33,9 @@ def register(commands):
         "virtual-camera", help="serve a pty that answers as an OpenMV Cam's REPL, backed by the emulator"
     )
     camera.add_argument("--profile", type=_profile, help="board profile (see `mpsock profiles`)")
+    camera.add_argument(
+        "--flash", metavar="DIR", help="the board's flash filesystem (default: a fresh temporary folder)"
+    )
     camera.add_argument("--link", metavar="PATH", help="also make PATH a symbolic link to the pty")
     camera.add_argument(
         "--no-raw-paste", action="store_true", help="answer as firmware without raw-paste mode (before 1.14)"
@@ -47,17 +52,30 @@ def register(commands):
     probe.set_defaults(handler=run_probe_board)
 
 
-def _wait_for_signal():
+# Who started the command, as early as it can be known: a parent that dies while the camera
+# boots must still be noticed (by then our parent is whoever adopted us).
+_STARTED_BY = os.getppid()
+
+
+def _wait_for_signal_or_parent():
+    """Until SIGINT, SIGTERM or SIGHUP, or until the process that started the command ends: a
+    parent killed outright sends no signal, and the camera would live on without it."""
+    from .interpreter_main import wait_for_process_end
+
     stop = threading.Event()
     for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, lambda *_: stop.set())
+    threading.Thread(target=wait_for_process_end, args=(_STARTED_BY, stop.set), daemon=True).start()
     stop.wait()
 
 
 def run_virtual_camera(args):
     from .virtual_camera import VirtualCamera
 
-    camera = VirtualCamera(args.profile, raw_paste=not args.no_raw_paste)
+    if args.flash and not os.path.isdir(args.flash):
+        print("mpsock: --flash %s: no such folder" % args.flash, file=sys.stderr)
+        return 2
+    camera = VirtualCamera(args.profile, raw_paste=not args.no_raw_paste, flash_dir=args.flash)
     path = camera.start()
     try:
         if args.link:
@@ -65,7 +83,7 @@ def run_virtual_camera(args):
                 os.unlink(args.link)
             os.symlink(path, args.link)
         print("char device redirected to %s (label serial0)" % path, flush=True)
-        _wait_for_signal()
+        _wait_for_signal_or_parent()
     finally:
         camera.stop()
         if args.link and os.path.islink(args.link) and os.readlink(args.link) == path:

@@ -15,7 +15,7 @@ import io
 import os
 import sys
 
-from . import runner
+from . import dialect, runner
 from .importer import ScriptImports
 from .modules import script_modules
 
@@ -42,12 +42,27 @@ def _micropypath():
     return [entry for entry in value.split(os.pathsep) if entry]
 
 
+class _Console(code.InteractiveConsole):
+    """The REPL, compiling each complete input in MicroPython's dialect."""
+
+    def __init__(self, namespace):
+        super().__init__(namespace)
+        complete = self.compile
+
+        def compile_input(source, filename="<input>", symbol="single"):
+            if complete(source, filename, symbol) is None:
+                return None  # more lines to come
+            return dialect.compile_user(source, filename, symbol)
+
+        self.compile = compile_input
+
+
 def _repl(extra_dirs):
     imports = ScriptImports(script_modules(), [os.getcwd()] + extra_dirs)
     namespace = {"__name__": "__main__", "__builtins__": imports.builtins}
     with imports:
-        code.interact(banner="mpsock-micropython (CPython %s); Ctrl-D to exit" % sys.version.split()[0],
-                      local=namespace, exitmsg="")
+        _Console(namespace).interact(
+            banner="mpsock-micropython (CPython %s); Ctrl-D to exit" % sys.version.split()[0], exitmsg="")
     return 0
 
 

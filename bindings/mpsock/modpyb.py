@@ -8,6 +8,8 @@ LED_NAMES = {1: "LED_RED", 2: "LED_GREEN", 3: "LED_BLUE", 4: "LED_IR"}
 
 
 def make_module(board, name="pyb"):
+    """pyb for one run; `board` is the run's BoardModules, whose LEDs machine.LED lights too."""
+    lights = board.shared("leds")
     module = types.ModuleType(name)
 
     class LED:
@@ -17,7 +19,7 @@ def make_module(board, name="pyb"):
             if id not in LED_NAMES:
                 raise ValueError("LED(%s) doesn't exist" % (id,))
             self._id = id
-            self._state = board.led(LED_NAMES[id])
+            self._state = lights.led(LED_NAMES[id])
 
         def on(self):
             self._state.set(True)

@@ -1,6 +1,9 @@
-"""The time module a camera script sees: CPython's time plus MicroPython's ticks functions and
-millisecond/microsecond sleeps. Sleeps let the emulated network run, as they do on the camera."""
+"""The time module a camera script sees: MicroPython's (ticks, millisecond and microsecond
+sleeps, time() as an int of seconds since the board's epoch, gmtime/localtime as 8-tuples) and
+OpenMV's time.clock(). Sleeps let the emulated network run, as they do on the camera. The clock
+is the host's, as on a camera whose RTC was set (by ntptime, say)."""
 
+import calendar
 import time as _host_time
 import types
 
@@ -73,47 +76,95 @@ def sleep_us(us):
     _sleep_ms(_require_int(us, "us") / 1000.0)
 
 
+class BoardClock:
+    """Seconds since the board's epoch (1970 or 2000, MICROPY_EPOCH_IS_1970), and the 8-tuples
+    MicroPython converts them to and from: (year, month, mday, hour, minute, second, weekday,
+    yearday)."""
+
+    def __init__(self, epoch_year):
+        self.offset = calendar.timegm((epoch_year, 1, 1, 0, 0, 0, 0, 1, 0))
+
+    def time(self):
+        return int(_host_time.time()) - self.offset
+
+    def time_ns(self):
+        return _host_time.time_ns() - self.offset * 1_000_000_000
+
+    def _tuple(self, convert, secs):
+        if secs is None:
+            secs = self.time()
+        t = convert(int(secs) + self.offset)
+        return (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, t.tm_wday, t.tm_yday)
+
+    def gmtime(self, secs=None):
+        return self._tuple(_host_time.gmtime, secs)
+
+    def localtime(self, secs=None):
+        # The camera has no time zone: its localtime is its gmtime.
+        return self._tuple(_host_time.gmtime, secs)
+
+    def mktime(self, t):
+        if len(t) not in (8, 9):
+            raise TypeError("mktime needs a tuple of length 8 or 9 (%d given)" % len(t))
+        year, month, mday, hour, minute, second = (int(v) for v in t[:6])
+        return calendar.timegm((year, month, mday, hour, minute, second, 0, 1, 0)) - self.offset
+
+
 class clock:
-    """OpenMV's time.clock(): tick() marks the start of a frame; fps() and avg() count one
-    frame ending now and give frames per second and milliseconds per frame, averaged over about
-    two seconds (then they start over), in ticks_ms as on the camera."""
+    """OpenMV's time.clock(): tick() marks the start of a frame; fps() and avg() end it and give
+    the frame rate and the average milliseconds per frame over the frames since the window
+    started (the window starts again after two seconds of frames)."""
+
+    WINDOW_MS = 2000
 
     def __init__(self):
         self.reset()
 
     def reset(self):
         self._start = ticks_ms()
-        self._ticks = 0
+        self._total_ms = 0
         self._frames = 0
 
     def tick(self):
         self._start = ticks_ms()
 
-    def _frame_done(self):
+    def _end_frame(self):
         self._frames += 1
-        self._ticks += ticks_diff(ticks_ms(), self._start)
+        self._total_ms += ticks_diff(ticks_ms(), self._start)
+        total, frames = self._total_ms, self._frames
+        if total >= self.WINDOW_MS:
+            self._total_ms = 0
+            self._frames = 0
+        return total, frames
 
     def fps(self):
-        self._frame_done()
-        fps = 1000.0 * self._frames / self._ticks if self._ticks else float("inf")
-        if self._ticks >= 2000:
-            self._ticks = 0
-            self._frames = 0
-        return fps
+        total, frames = self._end_frame()
+        return 1000.0 * frames / total if total else float("inf")
 
     def avg(self):
-        self._frame_done()
-        return self._ticks / self._frames
+        total, frames = self._end_frame()
+        return total / frames
 
     def __repr__(self):
-        return "<clock>"
+        return "t_start:%d, t_ticks:%d, t_frame:%d" % (self._start, self._total_ms, self._frames)
 
 
-def make_module(name="time"):
+BOARD_FUNCTIONS = (ticks_ms, ticks_us, ticks_cpu, ticks_diff, ticks_add, sleep, sleep_ms, sleep_us)
+
+
+def make_module(board=None, name="time"):
+    """The board's time module. Without a board (or for the desktop profile), CPython's time
+    functions beyond the board's are there too."""
+    profile = board.profile if board is not None else None
     module = types.ModuleType(name)
-    for key in dir(_host_time):
-        if not key.startswith("__"):
-            setattr(module, key, getattr(_host_time, key))
-    for function in (ticks_ms, ticks_us, ticks_cpu, ticks_diff, ticks_add, sleep, sleep_ms, sleep_us, clock):
+    if profile is None or profile["host_modules"]:
+        for key in dir(_host_time):
+            if not key.startswith("__"):
+                setattr(module, key, getattr(_host_time, key))
+    for function in BOARD_FUNCTIONS:
         setattr(module, function.__name__, function)
+    board_clock = BoardClock(profile["epoch_year"] if profile else 1970)
+    for key in ("time", "time_ns", "gmtime", "localtime", "mktime"):
+        setattr(module, key, getattr(board_clock, key))
+    module.clock = clock
     return module

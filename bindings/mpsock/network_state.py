@@ -38,12 +38,13 @@ NO_ADDRESS = ("0.0.0.0", "0.0.0.0", "0.0.0.0", "0.0.0.0")
 
 
 def start_connected_from_env():
-    value = os.environ.get(NETWORK_ENV, "up").strip().lower()
+    raw = os.environ.get(NETWORK_ENV, "up")
+    value = raw.strip().lower()
     if value in ("", "up", "1", "on", "connected"):
         return True
     if value in ("down", "0", "off", "disconnected"):
         return False
-    raise ValueError("%s must be 'up' or 'down', not %r" % (NETWORK_ENV, value))
+    raise ValueError("%s: must be 'up' or 'down', not %r" % (NETWORK_ENV, raw))
 
 
 def connect_ms_from_env():

@@ -17,10 +17,10 @@ it printed, its exit status and its trace.
 Options of both (all keywords; None keeps `mpsock run`'s default): profile, latency, jitter,
 bandwidth (with units, "30ms", "2Mbit", or plain numbers: ms and bit/s), loss ("1%" or 0.01),
 seed, faults (list of specs), hosts ({"name": "ip"}), offline, expose, network ("up"/"down"),
-connect_time, frames (a path), frame_timing ("sensor"/"off"), trace (True: record and parse
-one), timeout (s), env, cwd. Defaults for a test
-come from `@pytest.mark.mpsock(...)` with the same keywords, and the profile from
-`--mpsock-profile NAME`.
+connect_time, frames (a path), frame_timing ("sensor"/"off"), gc ("camera" or "eager"), strict, trace
+(True: record and parse one), trace_limit ("1GB", or "none"), timeout (s),
+env, cwd. Defaults for a test come from `@pytest.mark.mpsock(...)` with the same keywords, the
+profile from `--mpsock-profile NAME` and the gc mode from `--mpsock-gc MODE`.
 
 Enabled by the `pytest11` entry point of the installed package, or with
 `pytest -p mpsock.pytest_plugin` / `pytest_plugins = ["mpsock.pytest_plugin"]`.
@@ -177,8 +177,14 @@ def command_line(script, args, options, trace_path):
         command += ["--frames", str(options["frames"])]
     if options.get("frame_timing") is not None:
         command += ["--frame-timing", options["frame_timing"]]
+    if options.get("gc") is not None:
+        command += ["--gc", options["gc"]]
+    if options.get("strict"):
+        command.append("--strict")
     if trace_path:
         command += ["--trace", trace_path]
+        if options.get("trace_limit") is not None:
+            command += ["--trace-limit", str(options["trace_limit"])]
     return command + [str(script)] + [str(a) for a in args]
 
 
@@ -198,7 +204,10 @@ _KNOWN_OPTIONS = frozenset(
         "connect_time",
         "frames",
         "frame_timing",
+        "gc",
+        "strict",
         "trace",
+        "trace_limit",
         "timeout",
         "env",
         "cwd",
@@ -343,6 +352,9 @@ def _marker_defaults(request):
     profile = request.config.getoption("mpsock_profile", None)
     if profile:
         defaults["profile"] = profile
+    gc_mode = request.config.getoption("mpsock_gc", None)
+    if gc_mode:
+        defaults["gc"] = gc_mode
     for marker in reversed(list(request.node.iter_markers("mpsock"))):
         defaults.update(marker.kwargs)
     return defaults
@@ -410,6 +422,13 @@ def pytest_addoption(parser):
         dest="mpsock_profile",
         metavar="NAME",
         help="board profile for mpsock_run / mpsock_start (see `mpsock profiles`)",
+    )
+    group.addoption(
+        "--mpsock-gc",
+        dest="mpsock_gc",
+        choices=("camera", "eager"),
+        help="camera (default): sockets dropped without close() stay open until gc.collect(); "
+        "eager: they close at once, as in CPython",
     )
 
 

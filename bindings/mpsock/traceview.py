@@ -7,6 +7,7 @@ board event ({"t", "event": "led", "led", "on", "intensity"}: an LED changed).
 """
 
 import json
+import math
 
 from .moderrno import NUMBERS as ERRNO_NUMBERS
 
@@ -43,20 +44,82 @@ class TraceError(ValueError):
     """A trace file that cannot be read: which line, and why."""
 
 
+def _integer(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value):
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)) and math.isfinite(value)
+
+
+def _text(value):
+    return isinstance(value, str)
+
+
+def _or_null(check):
+    return lambda value: value is None or check(value)
+
+
+# The fields the timeline reads, and what each must be; other fields (a call's arguments, its
+# result) are shown as they are.
+FIELD_TYPES = {
+    "t": (_number, "a number of seconds"),
+    "sock": (_or_null(_integer), "a socket number"),
+    "call": (_text, "a call's name"),
+    "event": (_text, "an event's name"),
+    "errno": (_integer, "an errno number"),
+    "error": (_text, "an exception's name"),
+    "new": (_integer, "a socket number"),
+    "len": (_integer, "a byte count"),
+    "bytes": (_integer, "a byte count"),
+    "ms": (_number, "milliseconds"),
+    "option": (_integer, "an option number"),
+    "type": (_text, "a socket type"),
+    "fault": (_text, "a fault"),
+    "latency_ms": (_or_null(_number), "milliseconds"),
+    "jitter_ms": (_or_null(_number), "milliseconds"),
+    "bandwidth_bps": (_or_null(_number), "bits per second"),
+    "loss": (_or_null(_number), "a fraction"),
+    "seed": (_or_null(_integer), "a whole number"),
+    "limit": (_integer, "a byte count"),
+}
+
+
+def check_record(record):
+    """Why `record` is no trace record, or None."""
+    if not isinstance(record, dict):
+        return "not a JSON object"
+    if "t" not in record:
+        return "not a trace record (no time 't')"
+    if "call" not in record and "event" not in record:
+        return "not a trace record (neither a call nor an event)"
+    for key, (valid, meaning) in FIELD_TYPES.items():
+        if key in record and not valid(record[key]):
+            return "field %r should be %s, not %s" % (key, meaning, json.dumps(record[key])[:40])
+    return None
+
+
 def read_records(path):
-    """The records of a trace file, in order."""
+    """The records of a trace file, in order; TraceError naming the line of one that is not a
+    record (not JSON, not UTF-8, a field of the wrong type)."""
     records = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            line = line.strip()
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            try:
+                line = raw.decode("utf-8").strip()
+            except UnicodeDecodeError:
+                raise TraceError("%s:%d: not UTF-8 text" % (path, number)) from None
             if not line:
                 continue
             try:
                 record = json.loads(line)
             except ValueError as error:
                 raise TraceError("%s:%d: not a JSON object (%s)" % (path, number, error)) from None
-            if not isinstance(record, dict) or "t" not in record:
-                raise TraceError("%s:%d: not a trace record (no time 't')" % (path, number))
+            except RecursionError:
+                raise TraceError("%s:%d: not a JSON object (nested too deep)" % (path, number)) from None
+            problem = check_record(record)
+            if problem:
+                raise TraceError("%s:%d: %s" % (path, number, problem))
             records.append(record)
     return records
 
@@ -128,14 +191,16 @@ def link_event_text(record):
     if event == "conditions":
         bandwidth = record.get("bandwidth_bps") or 0
         return "conditions: latency %gms, jitter %gms, bandwidth %s, loss %g%%, seed %s" % (
-            record.get("latency_ms", 0),
-            record.get("jitter_ms", 0),
+            record.get("latency_ms") or 0,
+            record.get("jitter_ms") or 0,
             "%gkbit/s" % (bandwidth / 1000.0) if bandwidth else "unlimited",
             100.0 * (record.get("loss") or 0),
             record.get("seed"),
         )
     if event == "fault":
         return "fault: %s" % record.get("fault", "?")
+    if event == "trace-limit":
+        return "the trace stops here, at its limit of %s bytes (--trace-limit)" % record.get("limit", "?")
     return event
 
 

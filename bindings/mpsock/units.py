@@ -23,13 +23,21 @@ def _split(text, units, what):
 
 
 def milliseconds(text):
-    """'30ms', '0.5s', '250' (milliseconds)."""
-    return _split(text, _TIME_UNITS, "time")
+    """'30ms', '0.5s', '250' (milliseconds), from 0 to a day (the core's longest setting)."""
+    from ._mpsock import LONGEST_SETTING_MS
+
+    ms = _split(text, _TIME_UNITS, "time")
+    if not ms <= LONGEST_SETTING_MS:  # also what overflowed to inf
+        raise ValueError("time %r is longer than a day (%gs)" % (text, LONGEST_SETTING_MS / 1000.0))
+    return ms
 
 
 def bits_per_second(text):
-    """'2Mbit', '500kbit', '1Gbit/s', '250KB/s'."""
-    return _split(text, _RATE_UNITS, "bandwidth")
+    """'2Mbit', '500kbit', '1Gbit/s', '250KB/s': at least 1 bit/s (a rate of nothing is no link)."""
+    rate = _split(text, _RATE_UNITS, "bandwidth")
+    if not 1 <= rate < float("inf"):
+        raise ValueError("bandwidth %r is under 1bit or not a number (leave it out for no limit)" % text)
+    return rate
 
 
 def fraction(text):
@@ -38,6 +46,6 @@ def fraction(text):
     if not match:
         raise ValueError("bad loss %r (e.g. 1%% or 0.01)" % text)
     value = float(match.group(1)) / (100.0 if match.group(2) else 1.0)
-    if value > 1:
+    if not value <= 1:
         raise ValueError("loss %r is more than 100%%" % text)
     return value

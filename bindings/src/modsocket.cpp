@@ -9,6 +9,7 @@
 #include <cmath>
 #include <string>
 
+#include "dropped_sockets.h"
 #include "mpsock/resolver.h"
 #include "mpsock/stack.h"
 #include "py_errors.h"
@@ -458,9 +459,11 @@ void define_firmware_methods(Class& cls) {
 
 PySocket::~PySocket() {
   unregister_callback(callback);
-  // Dropping the last reference closes the socket (the camera's garbage collector does the
-  // same); it may wait for the stack, so not with the GIL.
+  // Dropping the last reference closes the socket at once (CPython's way), or, in a script
+  // run, leaves it open until the script's gc.collect() (the camera's way: dropped_sockets.h).
+  // Closing may wait for the stack, so not with the GIL.
   std::shared_ptr<Socket> last = std::move(socket);
+  if (keep_dropped(last)) return;
   if (last && PyGILState_Check() && !_Py_IsFinalizing()) {
     without_gil_do([&] { last.reset(); });
   }

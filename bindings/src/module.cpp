@@ -5,11 +5,13 @@
 #include <pythread.h>
 
 #include "image_buffer.h"
+#include "dropped_sockets.h"
 #include "modselect.h"
 #include "modsocket.h"
 #include "mpsock/fault.h"
 #include "mpsock/link.h"
 #include "mpsock/profile.h"
+#include "mpsock/quantity.h"
 #include "mpsock/resolver.h"
 #include "mpsock/stack.h"
 #include "mpsock/trace.h"
@@ -42,7 +44,7 @@ pyb::dict describe(const Profile& p) {
   d["ipv6"] = p.ipv6;
   d["strict_surface"] = p.strict_surface;
   d["firmware"] = p.firmware;
-  d["micropython"] = p.micropython.to_string();
+  d["micropython"] = p.micropython.to_string();  // sys.implementation too: one fact
   d["loopback"] = p.loopback;
   d["timeout_options"] = p.timeout_options;
   pyb::dict camera;
@@ -57,6 +59,20 @@ pyb::dict describe(const Profile& p) {
   for (const SensorMode& mode : p.sensor_modes) modes.append(pyb::make_tuple(mode.max_width, mode.max_height, mode.fps));
   camera["modes"] = modes;
   d["camera"] = camera;
+  d["platform"] = p.platform;
+  d["machine"] = p.machine;
+  d["build"] = p.build;
+  d["mpy_arch"] = p.mpy_arch;
+  d["epoch_year"] = p.epoch_year;
+  d["heap_size"] = p.heap_size;
+  d["builtin_modules"] = p.builtin_modules;
+  d["frozen_modules"] = p.frozen_modules;
+  d["host_modules"] = p.host_modules;
+  d["unique_id_size"] = p.unique_id_size;
+  d["cpu_hz"] = p.cpu_hz;
+  d["flash_mount"] = p.flash_mount;
+  d["sys_path"] = p.sys_path;
+  d["main_at_soft_reset"] = p.main_at_soft_reset;
   return d;
 }
 
@@ -108,10 +124,54 @@ Profile profile_following(const std::string& name, const pyb::object& firmware) 
   return *followed;
 }
 
+LinkConditions conditions_of(double latency_ms, double jitter_ms, double bandwidth_bps, double loss, uint64_t seed) {
+  LinkConditions conditions;
+  conditions.latency_ms = latency_ms;
+  conditions.jitter_ms = jitter_ms;
+  conditions.bandwidth_bps = bandwidth_bps;
+  conditions.loss = loss;
+  conditions.seed = seed;
+  return conditions;
+}
+
 IpAddress address_named(const std::string& text) {
   std::optional<IpAddress> ip = IpAddress::parse(text, true);
   if (!ip || text.empty()) throw pyb::value_error("not a numeric IP address: '" + text + "'");
   return *ip;
+}
+
+}  // namespace
+
+namespace {
+
+// A record in the trace for a call the core did not see (the TLS layer's, on the socket it
+// wraps); nothing when tracing is off.
+void trace_call(pyb::handle sock, const std::string& call, pyb::dict fields) {
+  if (!pyb::isinstance<PySocket>(sock)) return;
+  std::shared_ptr<Socket> socket = pyb::cast<PySocket&>(sock).socket;
+  Trace& trace = socket->stack().trace();
+  if (!trace.enabled()) return;
+  TraceRecord record;
+  record.add("sock", socket->id()).add("call", call);
+  for (auto item : fields) {
+    const std::string key = pyb::str(item.first);
+    pyb::handle value = item.second;
+    if (value.is_none()) {
+      record.add_null(key);
+    } else if (PyBool_Check(value.ptr())) {
+      record.add(key, value.ptr() == Py_True);
+    } else if (PyLong_Check(value.ptr())) {
+      const int64_t number = value.cast<int64_t>();
+      if (key == "errno") {
+        record.add_error(Error::os(static_cast<int>(number)));
+      } else {
+        record.add(key, number);
+      }
+    } else {
+      record.add(key, std::string(pyb::str(value)));
+    }
+  }
+  trace.write(record);
 }
 
 }  // namespace
@@ -173,7 +233,7 @@ PYBIND11_MODULE(_mpsock, m) {
   m.def("use_system_resolver", [](bool use) { current_stack()->resolver().set_use_system_resolver(use); },
         "Whether names outside the host table go to the system resolver.");
   m.def("expose_wildcard", [](bool expose) { current_stack()->set_expose_wildcard(expose); },
-        "Whether a TCP server bound to the wildcard listens on every host interface.");
+        "Whether sockets bound to the wildcard or a host address listen there (True) or on loopback only.");
   m.def("install_interrupts", &install_interrupts, pyb::arg("wakeup_fd"), pyb::arg("main_thread_ident"));
   m.def("sleep_ms", [](int64_t ms) {
     auto stack = current_stack();
@@ -187,23 +247,42 @@ PYBIND11_MODULE(_mpsock, m) {
     d["udp"] = stack->pcbs_in_use(PcbKind::udp);
     return d;
   });
+  m.def("close_dropped_at_once", [](bool at_once) { set_close_dropped_at_once(at_once); },
+        "Whether a socket dropped without close() closes at once (CPython) or stays open until "
+        "collect_dropped() (the camera's garbage collector).");
+  m.def("collect_dropped", [] { return without_gil([] { return collect_dropped(); }); },
+        "Closes the sockets dropped without close(), as the camera's gc.collect() does; how many.");
+  m.def("dropped_sockets", [] {
+    pyb::dict d;
+    d["open"] = dropped_now();
+    d["ever"] = dropped_ever();
+    return d;
+  }, "Sockets dropped without close(): still open now, and ever.");
   m.def("schedule", [](pyb::object function, pyb::object arg) {
     if (!schedule(std::move(function), std::move(arg))) throw std::runtime_error("schedule queue full");
   }, "micropython.schedule: run function(arg) on the main thread soon.");
   // ---- The emulated link: conditions, state, faults, trace ----
   m.def("set_conditions", [](double latency_ms, double jitter_ms, double bandwidth_bps, double loss, uint64_t seed) {
-    if (latency_ms < 0 || jitter_ms < 0 || bandwidth_bps < 0) throw pyb::value_error("conditions must not be negative");
-    if (loss < 0 || loss > 1) throw pyb::value_error("loss must be between 0 and 1");
-    LinkConditions conditions;
-    conditions.latency_ms = latency_ms;
-    conditions.jitter_ms = jitter_ms;
-    conditions.bandwidth_bps = bandwidth_bps;
-    conditions.loss = loss;
-    conditions.seed = seed;
-    current_stack()->set_conditions(conditions);
+    check(current_stack()->set_conditions(conditions_of(latency_ms, jitter_ms, bandwidth_bps, loss, seed)));
   }, pyb::arg("latency_ms") = 0.0, pyb::arg("jitter_ms") = 0.0, pyb::arg("bandwidth_bps") = 0.0,
      pyb::arg("loss") = 0.0, pyb::arg("seed") = 1,
      "Latency (round trip), jitter, bandwidth each way (0: unlimited) and loss between the camera and the world.");
+  m.def("check_conditions", [](double latency_ms, double jitter_ms, double bandwidth_bps, double loss, uint64_t seed) {
+    check(check_conditions(conditions_of(latency_ms, jitter_ms, bandwidth_bps, loss, seed)));
+  }, pyb::arg("latency_ms") = 0.0, pyb::arg("jitter_ms") = 0.0, pyb::arg("bandwidth_bps") = 0.0,
+     pyb::arg("loss") = 0.0, pyb::arg("seed") = 1,
+     "ValueError, with the reason, for conditions set_conditions would refuse.");
+  m.def("parse_duration_ms", [](const std::string& text) {
+    std::optional<int64_t> ms = parse_duration_ms(text);
+    if (!ms) throw pyb::value_error("bad time '" + text + "' (a number of ms or s, up to 86400s)");
+    return *ms;
+  }, "A time with its unit ('250ms', '2s') in milliseconds, as faults take it.");
+  m.def("parse_byte_count", [](const std::string& text) {
+    std::optional<uint64_t> bytes = parse_byte_count(text);
+    if (!bytes) throw pyb::value_error("bad size '" + text + "' (a number of B, KB, MB, GB, KiB, MiB or GiB)");
+    return *bytes;
+  }, "A byte count with its unit ('64KB', '1MiB', '2GB'), as faults take it.");
+  m.attr("LONGEST_SETTING_MS") = kLongestSettingMs;
   m.def("conditions", [] {
     const LinkConditions c = current_stack()->conditions();
     pyb::dict d;
@@ -222,8 +301,12 @@ PYBIND11_MODULE(_mpsock, m) {
         "Schedules a fault: 'reset@2s', 'link-down@5s for 3s', 'dns-fail:NAME', 'close@64KB'.");
   m.def("parse_fault", [](const std::string& spec) { return describe(check(parse_fault(spec))); },
         "Checks a fault spec without scheduling it; returns it in canonical form.");
-  m.def("trace_to", [](const std::string& path) { check(current_stack()->trace().open(path)); },
-        "Records every socket call and network event to `path` as JSON lines.");
+  m.def("trace_to", [](const std::string& path, std::optional<uint64_t> limit) {
+    check(current_stack()->trace().open(path, limit ? *limit : Trace::kUnlimited));
+  }, pyb::arg("path"), pyb::arg("limit") = Trace::kDefaultLimit,
+     "Records every socket call and network event to `path` as JSON lines, up to `limit` bytes (None: no limit).");
+  m.attr("TRACE_DEFAULT_LIMIT") = Trace::kDefaultLimit;
+  m.attr("TRACE_SMALLEST_LIMIT") = Trace::kSmallestLimit;
   m.def("trace_stop", [] { current_stack()->trace().close(); });
   m.def("trace_board_event", [](const std::string& event, const pyb::dict& fields) {
     Trace& trace = current_stack()->trace();
@@ -233,11 +316,30 @@ PYBIND11_MODULE(_mpsock, m) {
   m.def("frame_interval_us", [](int width, int height) {
     return current_stack()->profile().frame_interval_us(width, height);
   }, "Microseconds between two frames of the current profile's sensor at that size (0: unpaced).");
+  m.def("trace_call", &trace_call, pyb::arg("sock"), pyb::arg("call"), pyb::arg("fields"),
+        "Adds a call record for an emulated socket to the trace (the TLS layer's handshake and "
+        "close): `fields` maps names to str, int, bool or None; an int under \"errno\" is the "
+        "call's error.");
+  m.def(
+      "send_timeout_ms",
+      [](pyb::handle sock) {
+        if (!pyb::isinstance<PySocket>(sock)) throw pyb::type_error("an emulated socket is needed");
+        return pyb::cast<PySocket&>(sock).socket->send_timeout_ms();
+      },
+      pyb::arg("sock"),
+      "An emulated socket's send timeout in ms: -1 blocks, 0 does not wait (for the TLS layer, "
+      "which hands a blocking socket's records over with one sendall).");
+  m.def("stream_poll", &stream_poll, pyb::arg("stream"), pyb::arg("events"),
+        "What a pollable object is ready for among `events` (select.poll's question to one "
+        "object): emulated sockets, streams with an ioctl, objects with a fileno.");
   m.def("shutdown", [] {
     auto stack = current_stack();
     // Threads this wakes (blocked on sockets it closes) park rather than race finalization.
     main_thread_ident = PyThread_get_thread_ident();
     exit_shutdown_started = true;
-    without_gil_do([&] { stack->shutdown(); });
+    without_gil_do([&] {
+      collect_dropped();
+      stack->shutdown();
+    });
   }, "Closes every socket and lets graceful closes finish (at exit).");
 }

@@ -6,7 +6,7 @@ else's test server is touched."""
 import math
 
 from hypothesis import strategies as st
-from kernel_sockets import host_addresses
+from kernel_sockets import host_addresses, host_addresses6
 
 # Around 2**31 is the camera's machine word; past it, and past 2**63, OverflowError.
 INTEGER_EDGES = [
@@ -121,3 +121,62 @@ others = st.sampled_from(
 )
 
 scalars = st.one_of(integers, floats, buffers, others)
+
+
+# Addresses a script may bind, in every form: the wildcard spelled every way ipaddr_aton and
+# inet_pton take it (white space ends an IPv4 address, a zone names an interface), this host's
+# own addresses (IPv4, IPv4-mapped, IPv6, link-local with its zone), anyone's, multicast and
+# broadcast, loopback. Binding sends nothing anywhere; where each lands is checked with the
+# kernel's view.
+WILDCARD_FORMS = [
+    "",
+    "0",
+    "00",
+    "0x0",
+    "0X00",
+    "0.0",
+    "0.0.0",
+    "000.000.000.000",
+    "0x0.0.0.0",
+    "0.0.0.0 x",
+    "0.0.0.0\t",
+    "::",
+    "::0",
+    "0::",
+    "0:0::0",
+    "::%1",
+    "::0%2",
+    "::ffff:0.0.0.0",
+    "::ffff:0:0",
+    "0:0:0:0:0:ffff:0:0",
+    "::FFFF:0.0.0.0",
+    "::ffff:0.0.0.0%1",
+]
+OWN_FORMS = (
+    host_addresses()
+    + ["::ffff:" + address for address in host_addresses()]
+    + [address for address, _ in host_addresses6()]
+    + ["%s%%%d" % (address, index) for address, index in host_addresses6()]
+)
+bind_hosts = st.one_of(
+    st.sampled_from(WILDCARD_FORMS),
+    st.sampled_from(OWN_FORMS or ["::"]),
+    st.ip_addresses(v=4).map(str),
+    st.ip_addresses(v=6).map(str),
+    st.ip_addresses(v=4).map(lambda a: "::ffff:%s" % a),
+    st.tuples(st.ip_addresses(v=6), st.integers(0, 70)).map(lambda p: "%s%%%d" % p),
+    st.sampled_from(
+        [
+            "224.0.0.1",
+            "239.255.255.250",
+            "255.255.255.255",
+            "ff02::1",
+            "ff05::fb%1",
+            "::ffff:224.0.0.251",
+            "127.0.0.1",
+            "127.255.255.254",
+            "::1",
+            "::ffff:127.0.0.2",
+        ]
+    ),
+)

@@ -116,7 +116,8 @@ def test_mjpeg_streamer_sends_real_jpeg_frames(mpsock_start, mpsock_port, networ
 
 
 def test_sensor_api_streamer_with_compressed_frames_and_an_led(mpsock_start, mpsock_port):
-    server = mpsock_start(script("sensor_streamer.py"), mpsock_port, 5, trace=True)
+    # pyb.LED: on the stm32-based N6, not on the RT1062, which has no pyb module.
+    server = mpsock_start(script("sensor_streamer.py"), mpsock_port, 5, trace=True, profile="openmv-n6")
     server.wait_for_line("listening")
     _, frames = read_multipart(mpsock_port, 5)
     pictures = [decoded(frame) for frame in frames]

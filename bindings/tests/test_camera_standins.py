@@ -120,7 +120,7 @@ def test_save_and_load(tmp_path):
 # ---- csi, sensor, omv, LEDs, clock under mpsock run ----
 
 SNAPSHOTS = """
-import csi, hashlib, sys
+import binascii, csi, hashlib, sys
 csi0 = csi.CSI()
 csi0.reset()
 csi0.pixformat(csi.RGB565)
@@ -128,7 +128,7 @@ csi0.framesize(csi.QQVGA)
 csi0.snapshot(frames=3)
 for i in range(int(sys.argv[1])):
     img = csi0.snapshot()
-    print(hashlib.sha256(img.to_jpeg(quality=90, copy=True).bytearray()).hexdigest()[:16],
+    print(binascii.hexlify(hashlib.sha256(img.to_jpeg(quality=90, copy=True).bytearray()).digest())[:16],
           img.get_pixel(80, 60), img.get_pixel(2, 118))
 """
 
@@ -247,12 +247,12 @@ try:
     csi.CSI().framesize((4000, 3000))
 except ValueError:
     print("too large")
-import lcd
+import fir
 """)
     run = mpsock_run(path, trace=True)
     assert run.returncode == 1
     assert run.lines == ["IMXRT1060 OMVRT1060 32768 SDRAM 5.0.0 24", "True [86]", "no such LED", "too large"]
-    assert "'lcd' is a camera module that mpsock does not emulate" in run.stderr
+    assert "'fir' is a camera module that mpsock does not emulate" in run.stderr
     assert [(e["led"], e["on"]) for e in run.trace.events("led")] == [("LED_RED", True), ("LED_RED", False),
                                                                       ("LED_RED", True)]
     assert "LED_RED on" in run.trace.timeline()

@@ -61,13 +61,13 @@ def test_null_bytes_in_a_script(command, tmp_path):
     assert_no_mpsock_frames(result.stderr)
 
 
-# Camera modules that have no stand-in (csi, sensor, image, omv, machine, pyb have one).
+# Camera modules the board has that have no stand-in (csi, sensor, image, omv, machine have one).
 CAMERA_IMPORTS = [
-    ("lcd", "import lcd\n"),
-    ("tf", "from tf import load\n"),
-    ("ml", "import ml.utils\n"),
+    ("gif", "import gif\n"),
+    ("tv", "from tv import channel\n"),
+    ("mjpeg", "import mjpeg\n"),
     ("display", "import display as screen\n"),
-    ("rtsp", "def serve():\n    import rtsp\nserve()\n"),
+    ("audio", "def listen():\n    import audio\nlisten()\n"),
     ("fir", "__import__('fir')\n"),
 ]
 
@@ -89,11 +89,30 @@ def test_camera_only_module_is_named_with_what_mpsock_emulates(command, module, 
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_camera_hardware_class_is_named(command, script):
+    result = run(command, script("from machine import Pin\n"))
+    assert result.returncode == 1
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("ImportError: mpsock: machine.Pin is camera hardware"), last
+    assert_no_mpsock_frames(result.stderr)
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("source,name", [("import machine.pin\n", "machine.pin"), ("import pyb as board\n", "pyb")])
+def test_a_module_the_board_lacks_fails_as_on_the_board(command, source, name, script):
+    # The RT1062 is no pyboard, and MicroPython's modules have no submodules.
+    result = run(command, script(source))
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == "ImportError: no module named '%s'" % name
+    assert_no_mpsock_frames(result.stderr)
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_camera_only_module_imported_by_a_helper_module(command, script):
-    script("import lcd\n", name="screen.py")
+    script("import fir\n", name="screen.py")
     result = run(command, script("import screen\n"))
     assert result.returncode == 1
-    assert "'lcd' is a camera module" in result.stderr.splitlines()[-1]
+    assert "'fir' is a camera module" in result.stderr.splitlines()[-1]
     assert "screen.py" in result.stderr
     assert_no_mpsock_frames(result.stderr)
 

@@ -2,12 +2,14 @@
 capability needs, outcomes (pass, fail with a diff, skip, a DUT that raises or hangs, a
 host part that fails), reports and the `mpsock conformance` command."""
 
+import io
 import sys
 import textwrap
 import time
 import xml.etree.ElementTree as ET
 
 import pytest
+from mpsock import cli
 from mpsock.conformance import case as case_module
 from mpsock.conformance import facts as facts_module
 from mpsock.conformance.junit import write_junit
@@ -42,6 +44,9 @@ def test_dut_part_checks_reject_what_micropython_lacks():
         case_module._check_dut_source("x", "def dut(ctl):\n    print(f'{ctl=}')\n", ())
     case_module._check_dut_source("x", "def dut(ctl):\n    import _thread\n", ("threads",))
     case_module._check_dut_source("x", "def dut(ctl):\n    import gc\n", ())  # every port has gc
+    case_module._check_dut_source("x", "def dut(ctl):\n    import asyncio\n", ("asyncio",))
+    with pytest.raises(case_module.CaseFileError, match="imports 'asyncio'"):
+        case_module._check_dut_source("x", "def dut(ctl):\n    import asyncio\n", ())
 
 
 def test_needs_give_reasons():
@@ -191,6 +196,39 @@ def test_command_runs_cases_and_writes_junit(run_mpsock, tmp_path):
     assert ET.parse(report).getroot().find("testsuite").get("tests") == "2"
     listed = run_mpsock("conformance", "--list")
     assert "tcp_recv_one_segment" in listed.stdout and "emulator" in listed.stdout
+
+
+@pytest.mark.parametrize("where", ["no/such/folder/report.xml", ".", "file/report.xml"])
+def test_an_unwritable_junit_path_is_refused_before_any_case_runs(run_mpsock, tmp_path, where):
+    (tmp_path / "file").write_text("a file, not a folder")
+    path = str(tmp_path / where)
+    result = run_mpsock("conformance", "-k", "surface_constants", "--junit", path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "cases on" not in result.stdout  # no case started
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("conformance: --junit ") and path in result.stderr
+
+
+def test_a_junit_report_that_cannot_be_written_after_all_keeps_the_results(run_mpsock, tmp_path, monkeypatch):
+    # The folder goes away while the cases run: the results are printed, the failure said.
+    from mpsock.conformance import command
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    args = cli.build_parser().parse_args(
+        ["conformance", "-k", "surface_constants", "--junit", str(folder / "r.xml")]
+    )
+    real_run_cases = command.run_cases
+
+    def run_then_remove(*a, **kw):
+        results = real_run_cases(*a, **kw)
+        folder.rmdir()
+        return results
+
+    monkeypatch.setattr(command, "run_cases", run_then_remove)
+    out = io.StringIO()
+    assert command.run_command(args, out) == command.EXIT_UNUSABLE
+    assert "1 passed, 0 failed, 0 skipped" in out.getvalue()
 
 
 # CPython stands in for "another interpreter with MicroPython's command line" (`-c PROGRAM`): its

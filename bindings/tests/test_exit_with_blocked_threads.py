@@ -1,6 +1,7 @@
 """A script ends while its sockets are open and its threads are blocked in them: the process
 exits, with the script's status, promptly, and without a crash."""
 
+import os
 import subprocess
 import time
 
@@ -8,6 +9,9 @@ import pytest
 from native_peers import NativeServer, free_port
 
 EXIT_WITHIN = 5.0
+# The scripts use CPython's threading module (daemon and non-daemon threads), which no camera
+# has: the desktop profile lets a script import what the board lacks from CPython.
+DESKTOP = dict(os.environ, MPSOCK_PROFILE="desktop")
 
 # argv[1]: a free port for the script's own server and UDP socket; argv[2]: the port of a native
 # server on the desktop, which sends a few bytes the script never reads (a camera cannot
@@ -67,6 +71,7 @@ def run_to_exit(command, path, peer_port, times=4):
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            env=DESKTOP,
         )
         for _ in range(times)
     ]
@@ -127,7 +132,7 @@ def test_a_non_daemon_thread_serves_after_the_main_part_returns(script):
 
     port = free_port()
     process = subprocess.Popen(["mpsock", "run", script(SERVER_THREAD), str(port)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=DESKTOP)
     try:
         assert process.stdout.readline() == "main part done\n"
         with socket.create_connection(("127.0.0.1", port), timeout=EXIT_WITHIN) as peer:

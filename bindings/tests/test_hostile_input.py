@@ -22,6 +22,7 @@ import mpsock
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from kernel_sockets import reaches_only_loopback
 from mpsock import signals as mpsock_signals
 
 EXAMPLES = int(os.environ.get("MPSOCK_HYPOTHESIS_EXAMPLES", "100"))
@@ -214,6 +215,30 @@ def test_sequences_of_hostile_calls_on_one_socket(desktop, sinks, data):
             method = data.draw(st.sampled_from(methods), label="method")
             outcome(lambda: getattr(s, method)(*arguments(data, sinks, 3)))
             s.settimeout(0)  # a hostile settimeout or SO_RCVTIMEO must not make the next call wait
+    finally:
+        s.close()
+    assert_no_pcbs_left()
+
+
+@PROPERTY
+@given(
+    host=hostile.bind_hosts, kind=st.sampled_from(["tcp", "udp"]), family=st.sampled_from(["inet", "inet6"])
+)
+def test_no_address_a_script_binds_reaches_beyond_loopback(desktop, host, kind, family):
+    # Without --expose. The bind may be refused (a family mismatch, a zone that is no
+    # interface); whatever binds, the kernel must show it on loopback only.
+    s = desktop.socket(
+        desktop.AF_INET6 if family == "inet6" else desktop.AF_INET,
+        desktop.SOCK_STREAM if kind == "tcp" else desktop.SOCK_DGRAM,
+    )
+    try:
+        bound = outcome(lambda: s.bind((host, 0)))
+        if isinstance(bound, BaseException):
+            return
+        if kind == "tcp":
+            outcome(lambda: s.listen(1))
+        port = s.getsockname()[1]
+        assert reaches_only_loopback(port) == set(), (host, s.getsockname())
     finally:
         s.close()
     assert_no_pcbs_left()

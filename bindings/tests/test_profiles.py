@@ -35,6 +35,12 @@ def test_profiles_command_lists_the_generic_stm32_build(run_mpsock):
     assert "stm32-generic: MicroPython's generic STM32 build" in out
 
 
+def test_profiles_command_says_who_each_board_is(run_mpsock):
+    out = run_mpsock("profiles").stdout
+    assert "sys.platform mimxrt, OpenMV IMXRT1060 with MIMXRT1062DVJ6A" in out
+    assert "sys.platform alif, OpenMV AE3" in out
+
+
 @pytest.mark.parametrize(
     "name, send_buffer, mss", [("openmv-n6", 16 * 1460, 1460), ("stm32-generic", 6400, 800)]
 )

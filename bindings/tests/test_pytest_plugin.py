@@ -160,6 +160,8 @@ def test_command_line_from_options():
             "expose": True,
             "network": False,
             "connect_time": 250,
+            "gc": "eager",
+            "strict": True,
         },
         "/tmp/t.jsonl",
     )
@@ -189,6 +191,9 @@ def test_command_line_from_options():
         "down",
         "--connect-time",
         "250ms",
+        "--gc",
+        "eager",
+        "--strict",
         "--trace",
         "/tmp/t.jsonl",
         "cam.py",

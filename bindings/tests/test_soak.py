@@ -287,3 +287,191 @@ def test_five_minute_mixed_soak_stays_flat(desktop):
     for later in samples[1:]:
         assert_no_growth(samples[0], later)
     server.close()
+
+
+# ---- Blocking transfers under the camera profiles ----
+#
+# A camera script's blocking sendall (of 12,000-byte chunks, as an upload does) or blocking
+# receive, against a native peer in its own process that reads (or sends) as fast as it can,
+# or slowly, under each camera profile, over a plain link and over shaped ones. What arrives
+# must be what was sent, in order (sha256). A call that stops for good is ended by closing its
+# socket after TRANSFER_TIMEOUT, and the test fails. The short run is part of CI; the long one
+# (MPSOCK_SLOW_TESTS=1) moves more and repeats: see the README's Reliability section.
+
+CAMERA_PROFILES = ["openmv-rt1062", "openmv-ae3", "openmv-n6", "stm32-generic"]
+LINKS = {
+    "plain": {},
+    "latency_1ms": {"latency_ms": 1.0},
+    "bandwidth_100Mbit": {"bandwidth_bps": 100e6},
+}
+TRANSFER_TIMEOUT = 30.0
+UPLOAD_CHUNK = 12_000
+
+# The native peer: one process for a whole run of transfers, so each costs a connection rather
+# than an interpreter's start. For each job in turn it accepts a connection and either reads
+# everything ("read") or sends `total` random bytes and closes ("send"), fast (as much as
+# there is, 64 KiB sendalls) or slowly (a segment at a time, pausing between); then it prints
+# the count and digest of what it read or sent.
+NATIVE_PEER = r"""
+import hashlib, os, socket, sys, time
+server = socket.socket()
+server.bind(("127.0.0.1", 0))
+server.listen(1)
+server.settimeout(60)
+print(server.getsockname()[1], flush=True)
+for job in sys.argv[1:]:
+    kind, speed, total = job.split(":")
+    slow, total = speed == "slow", int(total)
+    conn, _ = server.accept()
+    conn.settimeout(60)
+    digest, count = hashlib.sha256(), 0
+    if kind == "read":
+        while True:
+            data = conn.recv(1460 if slow else 1 << 16)
+            if not data:
+                break
+            digest.update(data)
+            count += len(data)
+            if slow:
+                time.sleep(0.0005)
+    else:
+        while count < total:
+            data = os.urandom(min(1000 if slow else 1 << 16, total - count))
+            conn.sendall(data)
+            digest.update(data)
+            count += len(data)
+            if slow:
+                time.sleep(0.0005)
+    conn.close()
+    print(count, digest.hexdigest(), flush=True)
+"""
+
+
+def camera_module(profile, link):
+    import mpsock
+
+    mpsock.use_profile(profile)
+    mpsock.use_system_resolver(False)
+    conditions = {"latency_ms": 0.0, "jitter_ms": 0.0, "bandwidth_bps": 0.0, "loss": 0.0, "seed": 1}
+    conditions.update(LINKS[link])
+    mpsock._mpsock.set_conditions(**conditions)
+    return mpsock._mpsock.lwip
+
+
+def run_blocking(s, work):
+    """Runs `work` on a thread; if it has not finished after TRANSFER_TIMEOUT, closes `s` to end
+    the blocked call. Returns what `work` returned, or raises what it raised."""
+    outcome = {}
+
+    def body():
+        try:
+            outcome["value"] = work()
+        except Exception as error:  # handed to the test below
+            outcome["error"] = error
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    thread.join(TRANSFER_TIMEOUT)
+    if thread.is_alive():
+        s.close()
+        thread.join(TRANSFER_TIMEOUT)
+        pytest.fail(
+            "a blocking call stopped for good (its socket was closed after %.0f s)" % TRANSFER_TIMEOUT
+        )
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def peer_report(peer):
+    count, digest = peer.stdout.readline().split()
+    return int(count), digest
+
+
+def upload(module, port):
+    """The camera uploads `total` bytes with a blocking sendall per 12,000-byte chunk, to a peer
+    job that reads; returns the count and digest of what it sent."""
+    s = module.socket()
+    s.connect(("127.0.0.1", port))
+
+    def send(total):
+        digest, sent, index = hashlib.sha256(), 0, 0
+        chunk = bytearray(os.urandom(UPLOAD_CHUNK))
+        while sent < total:
+            chunk[:8] = index.to_bytes(8, "little")  # a chunk lost or sent twice changes the digest
+            piece = chunk[: min(UPLOAD_CHUNK, total - sent)]
+            s.sendall(piece)
+            digest.update(piece)
+            sent += len(piece)
+            index += 1
+        s.close()
+        return sent, digest.hexdigest()
+
+    return lambda total: run_blocking(s, lambda: send(total))
+
+
+def download(module, port, stream_read):
+    """The camera reads with blocking calls (recv, or the stream read) until the end of the
+    stream; returns the count and digest of what it read."""
+    s = module.socket()
+    s.connect(("127.0.0.1", port))
+
+    def receive():
+        digest, seen = hashlib.sha256(), 0
+        while True:
+            data = s.read(UPLOAD_CHUNK) if stream_read else s.recv(4096)
+            if not data:
+                break
+            digest.update(data)
+            seen += len(data)
+        s.close()
+        return seen, digest.hexdigest()
+
+    return run_blocking(s, receive)
+
+
+def check_blocking_transfers(profile, link, fast_bytes, slow_bytes, rounds=1):
+    """Uploads and downloads to a fast and to a slow peer, `rounds` times: every byte arrives,
+    once, in order."""
+    module = camera_module(profile, link)
+    sizes = {"fast": fast_bytes, "slow": slow_bytes}
+    jobs = [(kind, speed) for _ in range(rounds) for speed in ("fast", "slow") for kind in ("read", "send")]
+    peer = subprocess.Popen(
+        [sys.executable, "-c", NATIVE_PEER]
+        + ["%s:%s:%d" % (kind, speed, sizes[speed]) for kind, speed in jobs],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        port = int(peer.stdout.readline())
+        for kind, speed in jobs:
+            total = sizes[speed]
+            if kind == "read":  # the peer reads: the camera uploads
+                count, digest = upload(module, port)(total)
+                peer_count, peer_digest = peer_report(peer)
+                what = "upload to a %s reader: %d sent, %d received" % (speed, count, peer_count)
+            else:  # the peer sends: the camera downloads, the stream read from the slow one
+                count, digest = download(module, port, stream_read=speed == "slow")
+                peer_count, peer_digest = peer_report(peer)
+                what = "download from a %s sender: %d sent, %d read" % (speed, peer_count, count)
+            assert count == total and peer_count == total, what
+            assert digest == peer_digest, what + ", other bytes than were sent"
+        peer.wait(TIMEOUT)
+    finally:
+        peer.kill()
+        peer.wait()
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("link", list(LINKS))
+@pytest.mark.parametrize("profile", CAMERA_PROFILES)
+def test_blocking_transfers_arrive_intact_under_camera_profiles(profile, link):
+    check_blocking_transfers(profile, link, fast_bytes=4 << 20, slow_bytes=192 << 10)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize("link", list(LINKS))
+@pytest.mark.parametrize("profile", CAMERA_PROFILES)
+def test_blocking_transfers_soak_under_camera_profiles(profile, link):
+    check_blocking_transfers(profile, link, fast_bytes=32 << 20, slow_bytes=4 << 20, rounds=5)

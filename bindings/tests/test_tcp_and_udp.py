@@ -202,3 +202,58 @@ def test_ports_0_and_65535_are_in_range(emu):
     with pytest.raises(ValueError):
         s.sendto(b"x", ("127.0.0.1", 65536))
     s.close()
+
+
+# (profile, where the server binds, the family its clients use)
+PEER_ADDRESS_SERVERS = [
+    ("openmv-rt1062", "0.0.0.0", native.AF_INET),
+    ("openmv-rt1062", "127.0.0.1", native.AF_INET),
+    ("desktop", "0.0.0.0", native.AF_INET),
+    ("desktop", "::ffff:0.0.0.0", native.AF_INET),
+    ("desktop", "::", native.AF_INET6),
+]
+
+
+@pytest.mark.parametrize("shaped", [False, True], ids=["clean", "latency"])
+@pytest.mark.parametrize("profile,host,family", PEER_ADDRESS_SERVERS)
+def test_accept_and_recvfrom_report_the_peers_own_address(profile, host, family, shaped):
+    # A client from 127.0.0.2 is reported as 127.0.0.2, not as the address it connected to.
+    import mpsock
+
+    mpsock.use_profile(profile)
+    if shaped:
+        mpsock._mpsock.set_conditions(latency_ms=10.0)
+    module = mpsock._mpsock.lwip_desktop if profile == "desktop" else mpsock._mpsock.lwip
+    port = free_port()
+    server = module.socket(module.AF_INET6 if ":" in host else module.AF_INET, module.SOCK_STREAM)
+    server.bind((host, port))
+    server.listen(2)
+    server.settimeout(PEER_TIMEOUT)
+    sources = ["127.0.0.2", "127.0.0.3", "127.0.0.1"] if family == native.AF_INET else ["::1"]
+    for source in sources:
+        client = native.socket(family, native.SOCK_STREAM)
+        client.settimeout(PEER_TIMEOUT)
+        client.bind((source, 0))
+        client.connect(("127.0.0.1" if family == native.AF_INET else "::1", port))
+        conn, peer = server.accept()
+        assert peer == client.getsockname()[:2]
+        client.sendall(b"x")
+        conn.settimeout(PEER_TIMEOUT)
+        assert conn.recvfrom(1) == (b"x", peer)
+        conn.close()
+        client.close()
+    server.close()
+
+
+def test_recvfrom_reports_a_datagrams_own_sender(emu):
+    s = emu.socket(emu.AF_INET, emu.SOCK_DGRAM)
+    port = free_port()
+    s.bind(("0.0.0.0", port))
+    s.settimeout(PEER_TIMEOUT)
+    for source in ("127.0.0.2", "127.0.0.1"):
+        sender = native.socket(native.AF_INET, native.SOCK_DGRAM)
+        sender.bind((source, 0))
+        sender.sendto(b"hi", ("127.0.0.1", port))
+        assert s.recvfrom(8) == (b"hi", sender.getsockname())
+        sender.close()
+    s.close()

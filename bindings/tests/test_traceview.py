@@ -4,6 +4,8 @@ import json
 import socket as native
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from mpsock import traceview
 from native_peers import free_port
 
@@ -154,3 +156,154 @@ def test_unreadable_traces_are_refused(tmp_path, run_mpsock):
     assert "no time" in run_mpsock("trace", str(no_time)).stderr
     missing = run_mpsock("trace", str(tmp_path / "missing.jsonl"))
     assert missing.returncode == 2 and "No such file" in missing.stderr
+
+
+BUSY_SCRIPT = """
+import socket
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.settimeout(0)
+for i in range(3000):
+    try:
+        u.recv(8)
+    except OSError:
+        pass
+print("done")
+"""
+
+
+def test_a_trace_stops_at_its_limit_and_says_so(run_mpsock, script, tmp_path):
+    trace = tmp_path / "busy.jsonl"
+    result = run_mpsock("run", "--trace", str(trace), "--trace-limit", "8KiB", script(BUSY_SCRIPT))
+    assert (result.returncode, result.stdout) == (0, "done\n"), result.stderr
+    assert 7000 < trace.stat().st_size <= 8192
+    records = traceview.read_records(str(trace))
+    assert records[-1]["event"] == "trace-limit" and records[-1]["limit"] == 8192
+    shown = run_mpsock("trace", str(trace))
+    assert "the trace stops here, at its limit of 8192 bytes" in shown.stdout
+
+
+def test_a_trace_without_a_limit_keeps_everything(run_mpsock, script, tmp_path):
+    trace = tmp_path / "busy.jsonl"
+    result = run_mpsock("run", "--trace", str(trace), "--trace-limit", "none", script(BUSY_SCRIPT))
+    assert result.returncode == 0, result.stderr
+    calls = [record for record in traceview.read_records(str(trace)) if record.get("call") == "recv"]
+    assert len(calls) == 3000
+
+
+# Records whose fields have the wrong type: each is refused with its line, as a truncated
+# file is, never a traceback.
+WRONG_FIELDS = [
+    {"t": 0.1, "sock": [1], "call": "recv", "len": 5, "result": 5},
+    {"t": 0.1, "sock": {"a": 1}, "event": "open"},
+    {"t": 0.1, "sock": "1", "event": "open"},
+    {"t": 0.1, "sock": 1.5, "event": "open"},
+    {"t": 0.1, "sock": True, "event": "open"},
+    {"t": None, "event": "link-up"},
+    {"t": "0.1", "event": "link-up"},
+    {"t": [0.1], "event": "link-up"},
+    {"t": True, "event": "link-up"},
+    {"t": 0.1, "sock": 1, "call": "settimeout", "ms": None, "result": None},
+    {"t": 0.1, "sock": 1, "call": "settimeout", "ms": "5", "result": None},
+    {"t": 0.1, "sock": 1, "event": "data-in", "bytes": None},
+    {"t": 0.1, "sock": 1, "event": "data-out", "bytes": "5"},
+    {"t": 0.1, "sock": 1, "event": "reset", "bytes": [104]},
+    {"t": 0.1, "sock": 1, "call": "send", "len": None, "result": 0},
+    {"t": 0.1, "sock": 1, "call": "recv", "len": 5, "errno": "110"},
+    {"t": 0.1, "sock": 1, "call": "recv", "len": 5, "errno": None},
+    {"t": 0.1, "sock": 1, "call": None, "len": 5},
+    {"t": 0.1, "sock": 1, "call": ["recv"]},
+    {"t": 0.1, "sock": 1, "event": 7},
+    {"t": 0.1, "event": "conditions", "latency_ms": "20"},
+    {"t": 0.1, "event": "conditions", "loss": [0.1]},
+    {"t": 0.1, "sock": 1, "call": "setsockopt", "option": [4], "value": 1, "result": None},
+    {"t": 0.1, "sock": 1, "call": "accept", "result": "1.2.3.4:5", "new": [2]},
+]
+
+
+@pytest.mark.parametrize("record", WRONG_FIELDS, ids=[json.dumps(r)[:60] for r in WRONG_FIELDS])
+def test_a_field_of_the_wrong_type_is_a_clean_error(tmp_path, run_mpsock, record):
+    path = tmp_path / "wrong.jsonl"
+    path.write_text(json.dumps({"t": 0.0, "event": "link-up"}) + "\n" + json.dumps(record) + "\n")
+    with pytest.raises(traceview.TraceError) as refused:
+        traceview.timeline_lines(traceview.read_records(str(path)))
+    assert "wrong.jsonl:2:" in str(refused.value)
+
+
+def test_the_trace_command_refuses_wrong_types_with_status_2(tmp_path, run_mpsock):
+    path = tmp_path / "wrong.jsonl"
+    path.write_text('{"t": 0.1, "sock": [1], "call": "recv", "len": 5}\n{"t": null, "event": "x"}\n')
+    result = run_mpsock("trace", str(path))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("mpsock: ") and "wrong.jsonl:1:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\xff\xfe\x00garbage\n",
+        b'{"t": 1e999, "event": "x"}\n',
+        b'{"t": NaN, "event": "x"}\n',
+        b"[1, 2]\n",
+        b'"just a string"\n',
+        b'{"t": 0.1, "event": "x"' + b" " * 10 + b"\n",
+        b"\x00\x00\x00\n",
+    ],
+)
+def test_a_file_that_is_no_trace_is_a_clean_error(tmp_path, run_mpsock, content):
+    path = tmp_path / "noise.jsonl"
+    path.write_bytes(content)
+    result = run_mpsock("trace", str(path))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and "noise.jsonl:1:" in result.stderr
+
+
+def test_a_folder_is_no_trace(tmp_path, run_mpsock):
+    result = run_mpsock("trace", str(tmp_path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6,
+)
+FIELD_NAMES = st.sampled_from(
+    [
+        "t",
+        "sock",
+        "call",
+        "event",
+        "result",
+        "errno",
+        "error",
+        "new",
+        "len",
+        "bytes",
+        "ms",
+        "option",
+        "value",
+        "addr",
+        "from",
+        "type",
+        "fault",
+        "latency_ms",
+        "jitter_ms",
+        "bandwidth_bps",
+        "loss",
+        "seed",
+        "backlog",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(FIELD_NAMES, JSON_VALUES, max_size=8), min_size=1, max_size=4))
+def test_any_json_records_give_a_timeline_or_a_trace_error(tmp_path_factory, records):
+    path = tmp_path_factory.mktemp("fuzz") / "trace.jsonl"
+    path.write_text("".join(json.dumps(record) + "\n" for record in records))
+    try:
+        lines = traceview.timeline_lines(traceview.read_records(str(path)))
+    except traceview.TraceError:
+        return
+    assert lines[-8] == "totals"

@@ -1,7 +1,9 @@
 // IpAddress::parse on arbitrary text: never crashes, and whatever it accepts prints back to
 // text that parses to the same address (what accept/recvfrom return must be usable again).
+// And whatever it accepts, a bind to it lands on the host's loopback unless exposed.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -33,5 +35,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The printed form has no zone: compare the address itself.
   FUZZ_CHECK(again->family == ip->family && again->bytes == ip->bytes,
              "'%s' parses to another address", printed.c_str());
+
+  static const std::shared_ptr<Stack> stack = Stack::create(*find_profile("desktop"));
+  for (const bool datagram : {false, true}) {
+    const Stack::HostBind bind = stack->host_bind(*ip, datagram);
+    const bool on_loopback = bind.ip.is_loopback() && bind.ip.scope_id == 0;
+    const bool tied = datagram && bind.loopback_device && bind.ip.scope_id == 0 &&
+                      (bind.ip.is_wildcard() || bind.ip.is_multicast());
+    FUZZ_CHECK(on_loopback || tied, "'%s' binds beyond loopback", printed.c_str());
+    FUZZ_CHECK(bind.ip.family == ip->family, "'%s' binds in another family", printed.c_str());
+  }
   return 0;
 }

@@ -1,12 +1,24 @@
-// Random sequences of socket calls on a few TCP and UDP sockets of one stack, talking to each other
-// over loopback: connects to listeners, closed ports and UDP ports, sends and receives of every
-// kind, closes mid-operation (from another thread while a call is blocked), calls after close,
-// dropped references; network conditions, the link going down and up, resets and closes injected as
-// faults. Timeouts stay at a few milliseconds, so nothing blocks.
+// Random sequences of socket calls on a few TCP and UDP sockets of one stack, talking to each
+// other over loopback: connects to listeners, closed ports and UDP ports, sends and receives of
+// every kind, closes mid-operation (from another thread while a call is blocked), calls after
+// close, dropped references; network conditions, the link going down and up, resets and
+// closes injected as faults; under every board profile and every MicroPython release the
+// emulator follows. Timeouts stay at a few milliseconds, so those calls do not block for long.
+// A camera board has no loopback interface (its sockets cannot reach each other, as on the
+// board): the input gives a camera profile one or not, so both the streams between its own
+// sockets and the refusals of a camera reaching itself are driven.
 //
-// Checked: every error is one docs/firmware-behaviour.md lists; no call returns more than asked; TCP data arrives
-// in order and intact (each stream carries a known byte pattern); UDP datagrams arrive intact
-// or cut; after the stack shuts down no pcb is counted and no descriptor is left open.
+// Besides, blocking calls with no timeout against native peers on threads of their own: an
+// upload to a reader and a download from a sender (each fast or slow), a datagram, a
+// connection to accept, over a plain or shaped link. The input decides after which look at
+// the kernel's count of unacknowledged bytes the peer's ACKs land (the stack's probe), so an
+// ACK can fall between any two looks of a wait, where a lost wake-up hides.
+//
+// Checked: every error is one docs/firmware-behaviour.md lists; no call returns more than
+// asked; TCP data arrives in order and intact (each stream carries a known byte pattern); UDP
+// datagrams arrive intact or cut; a blocking call returns (a watchdog fails the input
+// otherwise) and its peer gets every byte; after the stack shuts down no pcb is counted and no
+// descriptor is left open.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <array>
@@ -15,10 +27,12 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "fuzz_native_peer.h"
 #include "fuzz_support.h"
 
 using namespace mpsock;
@@ -50,6 +64,32 @@ void fill_pattern(uint64_t offset, size_t len) {
   for (size_t i = 0; i < len; ++i) payload[i] = pattern_byte(offset + i);
 }
 
+// When the peer's ACKs land, as the input says: of the next `looks` looks at the count of
+// unacknowledged bytes, those whose bit is set in `held` see the send buffer full (an ACK
+// still to come), the others see the kernel's count; after them, the kernel's count again.
+// Shared with the probe, which runs on whichever thread looks.
+class AckSchedule {
+ public:
+  void set(uint32_t held, int looks) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    held_ = held;
+    looks_ = looks;
+  }
+  size_t answer(size_t kernel_count, size_t full) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    if (looks_ <= 0) return kernel_count;
+    --looks_;
+    const bool held = (held_ & 1) != 0;
+    held_ >>= 1;
+    return held ? kernel_count + full : kernel_count;
+  }
+
+ private:
+  std::mutex mutex_;
+  uint32_t held_ = 0;
+  int looks_ = 0;
+};
+
 struct Slot {
   std::shared_ptr<Socket> socket;
   uint64_t sent = 0;      // stream offset of the next byte sent (TCP)
@@ -59,7 +99,12 @@ struct Slot {
 class Session {
  public:
   Session(FuzzedDataProvider& in, const Profile& profile)
-      : in_(in), stack_(Stack::create(fast_closing(profile))) {}
+      : in_(in), stack_(Stack::create(fast_closing(profile))) {
+    const size_t full = profile.tcp_snd_buf;
+    stack_->set_unacked_probe([acks = acks_, full](Stack::UnackedLook, size_t kernel_count) {
+      return acks->answer(kernel_count, full);
+    });
+  }
 
   void run() {
     while (in_.remaining_bytes() > 0) step();
@@ -68,6 +113,7 @@ class Session {
   void finish() {
     for (auto& thread : closers_) thread.join();
     closers_.clear();
+    stack_->set_unacked_probe(nullptr);
     for (Slot& slot : slots_) slot.socket.reset();
     stack_->shutdown();
     FUZZ_CHECK(stack_->pcbs_in_use(PcbKind::tcp) == 0 &&
@@ -306,7 +352,7 @@ class Session {
         conditions.seed = in_.ConsumeIntegral<uint8_t>();
         TRACE("  link: latency %.0f ms, jitter %.0f ms, %.0f bit/s, loss %.2f\n", conditions.latency_ms,
               conditions.jitter_ms, conditions.bandwidth_bps, conditions.loss);
-        stack_->set_conditions(conditions);
+        FUZZ_CHECK(stack_->set_conditions(conditions));
         break;
       }
       case 1: {
@@ -325,14 +371,243 @@ class Session {
         }
         TRACE("  link: fault %s\n", fault.kind == Fault::Kind::reset ? "reset" : "close");
         stack_->add_fault(fault);
+        faults_added_ = true;
         break;
       }
     }
   }
 
+  // ---- Blocking calls against native peers ----
+
+  // A blocking call with nothing to cut it short but what it waits for. The link is up and
+  // lossless for it, plain or shaped as users shape it, so it must return; with the ACKs
+  // landing where the input says.
+  void blocking_exchange() {
+    stack_->set_link_up(true);
+    LinkConditions conditions;
+    switch (in_.ConsumeIntegralInRange<int>(0, 2)) {
+      case 1:
+        conditions.latency_ms = 1;
+        break;
+      case 2:
+        conditions.bandwidth_bps = 100e6;
+        break;
+      default:
+        break;
+    }
+    FUZZ_CHECK(stack_->set_conditions(conditions));
+    schedule_acks();
+    const size_t total = in_.ConsumeIntegralInRange<size_t>(1, kMaxPayload);
+    const bool slow = in_.ConsumeBool();
+    switch (in_.ConsumeIntegralInRange<int>(0, 3)) {
+      case 0:
+        upload(total, slow);
+        break;
+      case 1:
+        download(total, slow);
+        break;
+      case 2:
+        datagram(std::min(total, size_t{1400}), slow);
+        break;
+      default:
+        accept_one(slow);
+        break;
+    }
+  }
+
+  void schedule_acks() {
+    const uint32_t held = in_.ConsumeIntegral<uint32_t>();
+    const int looks = in_.ConsumeIntegralInRange<int>(0, 32);
+    TRACE("  acks: of the next %d looks, those in 0x%x see the buffer full\n", looks, held);
+    acks_->set(held, looks);
+  }
+
+  // A blocking TCP client of the stack, connected to `port`; nullptr when the stack has no pcb
+  // left or the connect failed (an injected fault, say).
+  std::shared_ptr<Socket> blocking_client(uint16_t port) {
+    Result<std::shared_ptr<Socket>> opened = stack_->open_socket(MP_AF_INET, MP_SOCK_STREAM, 0);
+    if (!succeeded(opened, "socket")) return nullptr;
+    std::shared_ptr<Socket> socket = *opened;
+    socket->set_timeout_ms(-1);
+    Watchdog watchdog("a blocking connect");
+    if (!succeeded(socket->connect(Endpoint{IpAddress::loopback(MP_AF_INET), port}), "connect"))
+      return nullptr;
+    return socket;
+  }
+
+  // The script sends `total` bytes with blocking calls to a native reader, then closes once
+  // the reader has them: every byte arrives, once, in order.
+  void upload(size_t total, bool slow) {
+    ByteCount read;
+    bool intact = true;
+    NativeTcpPeer peer([&](int fd) {
+      uint8_t buf[65536];
+      for (;;) {
+        const ssize_t n = ::recv(fd, buf, slow ? 512 : sizeof(buf), 0);
+        if (n <= 0) break;
+        const size_t offset = read.now();
+        for (ssize_t i = 0; i < n; ++i) intact = intact && buf[i] == pattern_byte(offset + i);
+        read.add(static_cast<size_t>(n));
+        if (slow) std::this_thread::sleep_for(std::chrono::microseconds(100));
+      }
+      read.finish();
+    });
+    std::shared_ptr<Socket> socket = blocking_client(peer.port());
+    if (!socket) return;
+    fill_pattern(0, total);
+    const int kind = in_.ConsumeIntegralInRange<int>(0, 2);
+    TRACE("  blocking upload of %zu bytes (kind %d) to a %s reader\n", total, kind,
+          slow ? "slow" : "fast");
+    size_t sent = 0;
+    bool failed = false;
+    {
+      Watchdog watchdog("a blocking send to a reading peer");
+      if (kind == 0) {
+        Status status = socket->sendall(payload, total);
+        failed = !succeeded(status, "sendall");
+        if (!failed) sent = total;
+      } else if (kind == 1) {
+        Result<std::optional<size_t>> written = socket->write(payload, total);
+        failed = !succeeded(written, "write");
+        if (!failed) sent = written->value_or(0);
+      } else {
+        while (sent < total && !failed) {
+          Result<size_t> n = socket->send(payload + sent, total - sent);
+          failed = !succeeded(n, "send");
+          if (!failed) sent += *n;
+        }
+      }
+    }
+    FUZZ_CHECK(failed || sent == total, "a blocking send returned early: %zu of %zu", sent, total);
+    if (!failed) {
+      // Over a shaped link the network thread moves the rest while nothing calls in.
+      Watchdog watchdog("the link carrying a finished send");
+      const size_t got = read.wait_for(total);
+      FUZZ_CHECK(got == total || faults_added_, "the reader got %zu of %zu bytes", got, total);
+    }
+    socket->close();
+    peer.join();
+    FUZZ_CHECK(intact, "the reader got bytes out of order or corrupt");
+    FUZZ_CHECK(read.now() <= total, "the reader got %zu bytes of %zu sent", read.now(), total);
+  }
+
+  // A native sender sends `total` bytes and closes; the script reads them with blocking calls.
+  void download(size_t total, bool slow) {
+    NativeTcpPeer peer([&](int fd) {
+      uint8_t buf[16384];
+      for (size_t offset = 0; offset < total;) {
+        const size_t n = std::min<size_t>(slow ? 700 : sizeof(buf), total - offset);
+        for (size_t i = 0; i < n; ++i) buf[i] = pattern_byte(offset + i);
+        const ssize_t sent = ::send(fd, buf, n, MSG_NOSIGNAL);
+        if (sent <= 0) return;
+        offset += static_cast<size_t>(sent);
+        if (slow) std::this_thread::sleep_for(std::chrono::microseconds(100));
+      }
+    });
+    std::shared_ptr<Socket> socket = blocking_client(peer.port());
+    if (!socket) return;
+    const bool stream_read = in_.ConsumeBool();
+    TRACE("  blocking download of %zu bytes (%s) from a %s sender\n", total,
+          stream_read ? "read" : "recv", slow ? "slow" : "fast");
+    size_t got = 0;
+    {
+      Watchdog watchdog("a blocking receive from a sending peer");
+      while (got < total) {
+        Result<size_t> n = Error::os(MP_EIO);
+        if (stream_read) {
+          Result<std::optional<size_t>> read =
+              socket->read(received, std::min(total - got, kMaxPayload));
+          if (!succeeded(read, "read")) break;
+          n = read->value_or(0);
+        } else {
+          n = socket->recv(received, std::min(total - got, kMaxPayload), 0);
+          if (!succeeded(n, "recv")) break;
+        }
+        if (*n == 0) break;
+        for (size_t i = 0; i < *n; ++i) {
+          FUZZ_CHECK(received[i] == pattern_byte(got + i),
+                     "downloaded byte %zu corrupt or out of order", got + i);
+        }
+        got += *n;
+      }
+    }
+    FUZZ_CHECK(got == total || faults_added_, "the script read %zu of %zu bytes", got, total);
+    socket->close();
+    peer.join();
+  }
+
+  // A native sender's datagram reaches a blocking receive, whenever it comes.
+  void datagram(size_t size, bool late) {
+    Result<std::shared_ptr<Socket>> opened = stack_->open_socket(MP_AF_INET, MP_SOCK_DGRAM, 0);
+    if (!succeeded(opened, "socket")) return;
+    std::shared_ptr<Socket> socket = *opened;
+    socket->set_timeout_ms(-1);
+    if (!succeeded(socket->bind(Endpoint{IpAddress::loopback(MP_AF_INET), 0}), "bind")) return;
+    Result<Endpoint> local = socket->local_endpoint();
+    if (!succeeded(local, "local_endpoint")) return;
+    TRACE("  blocking receive of a %zu-byte datagram\n", size);
+    fill_pattern(0, size);
+    const sockaddr_in to = native_loopback(local->port);
+    std::thread sender([&] {
+      if (late) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      ::sendto(fd, payload, size, 0, reinterpret_cast<const sockaddr*>(&to), sizeof(to));
+      ::close(fd);
+    });
+    Result<size_t> got = Error::os(MP_EIO);
+    {
+      Watchdog watchdog("a blocking UDP receive");
+      got = socket->recv(received, kMaxPayload, 0);
+    }
+    sender.join();
+    if (succeeded(got, "recv")) {
+      FUZZ_CHECK(*got == size, "the datagram arrived with %zu of %zu bytes", *got, size);
+      check_datagram(received, *got);
+    }
+    socket->close();
+  }
+
+  // A native client's connection reaches a blocking accept, whenever it comes.
+  void accept_one(bool late) {
+    const Profile profile = stack_->profile();
+    // lwIP refuses a connection it has no pcb for: then there is nothing to accept.
+    if (profile.tcp_pcbs != Profile::unlimited &&
+        stack_->pcbs_in_use(PcbKind::tcp) >= profile.tcp_pcbs)
+      return;
+    Result<std::shared_ptr<Socket>> opened = stack_->open_socket(MP_AF_INET, MP_SOCK_STREAM, 0);
+    if (!succeeded(opened, "socket")) return;
+    std::shared_ptr<Socket> listener = *opened;
+    listener->set_timeout_ms(-1);
+    if (!succeeded(listener->bind(Endpoint{IpAddress::loopback(MP_AF_INET), 0}), "bind")) return;
+    if (!succeeded(listener->listen(1), "listen")) return;
+    Result<Endpoint> local = listener->local_endpoint();
+    if (!succeeded(local, "local_endpoint")) return;
+    TRACE("  blocking accept\n");
+    const sockaddr_in to = native_loopback(local->port);
+    const int client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    std::thread connector([&] {
+      if (late) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      ::connect(client, reinterpret_cast<const sockaddr*>(&to), sizeof(to));
+    });
+    Result<Accepted> accepted = Error::os(MP_EIO);
+    {
+      Watchdog watchdog("a blocking accept");
+      accepted = listener->accept();
+    }
+    connector.join();
+    if (succeeded(accepted, "accept")) accepted->socket->close();
+    ::close(client);
+    listener->close();
+  }
+
+  void check_datagram(const uint8_t* data, size_t n) {
+    for (size_t i = 0; i < n; ++i)
+      FUZZ_CHECK(data[i] == pattern_byte(i), "datagram byte %zu corrupt", i);
+  }
+
   void step() {
     Slot& slot = pick_slot();
-    const int op = in_.ConsumeIntegralInRange<int>(0, 18);
+    const int op = in_.ConsumeIntegralInRange<int>(0, 20);
     TRACE("slot %zu op %d%s\n", index_of(slot), op, slot.socket ? "" : " (empty: opens)");
     if (op == 0 || !slot.socket) {
       open(slot);
@@ -402,6 +677,12 @@ class Session {
       case 15:
         change_the_link();
         break;
+      case 16:
+        blocking_exchange();
+        break;
+      case 17:
+        schedule_acks();
+        break;
       default:
         receive_kind(slot, in_.ConsumeIntegralInRange<int>(0, 3));
         break;
@@ -413,7 +694,9 @@ class Session {
   std::array<Slot, kSlots> slots_;
   std::vector<std::thread> closers_;
   uint16_t closed_port_ = 9;
-  bool in_sync_ = true;  // whether every stream's offsets are still known
+  bool in_sync_ = true;        // whether every stream's offsets are still known
+  bool faults_added_ = false;  // a reset or close may yet cut a connection short
+  std::shared_ptr<AckSchedule> acks_ = std::make_shared<AckSchedule>();
 };
 
 }  // namespace
@@ -430,7 +713,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Counted per input: between inputs libFuzzer itself may open some (its symbolizer).
   const int descriptors = open_descriptors();
   {
-    const Profile& profile = in.ConsumeBool() ? *find_profile("desktop") : default_profile();
+    const std::vector<Profile>& profiles = builtin_profiles();
+    Profile profile = profiles[in.ConsumeIntegralInRange<size_t>(0, profiles.size() - 1)];
+    const MicroPythonVersion release{1, in.ConsumeIntegralInRange<int>(kOldestFollowed.minor, kNewestFollowed.minor), 0};
+    profile = *with_firmware(profile, release);
+    if (!profile.loopback) profile.loopback = in.ConsumeBool();
     Session session(in, profile);
     session.run();
     session.finish();

@@ -32,6 +32,15 @@ IpAddress IpAddress::loopback(int family) {
   return v4(127, 0, 0, 1);
 }
 
+IpAddress IpAddress::loopback_like(const IpAddress& ip) {
+  if (!ip.is_v4_mapped()) return loopback(ip.family);
+  IpAddress mapped = any(MP_AF_INET6);
+  mapped.bytes[10] = mapped.bytes[11] = 0xff;
+  mapped.bytes[12] = 127;
+  mapped.bytes[15] = 1;
+  return mapped;
+}
+
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
@@ -139,13 +148,30 @@ bool IpAddress::is_any() const {
   return true;
 }
 
+bool IpAddress::is_v4_mapped() const {
+  if (family != MP_AF_INET6) return false;
+  for (size_t i = 0; i < 10; ++i) {
+    if (bytes[i] != 0) return false;
+  }
+  return bytes[10] == 0xff && bytes[11] == 0xff;
+}
+
+bool IpAddress::is_wildcard() const {
+  if (is_any()) return true;
+  return is_v4_mapped() && bytes[12] == 0 && bytes[13] == 0 && bytes[14] == 0 && bytes[15] == 0;
+}
+
 bool IpAddress::is_loopback() const {
   if (family == MP_AF_INET) return bytes[0] == 127;
-  return *this == loopback(MP_AF_INET6);
+  if (is_v4_mapped()) return bytes[12] == 127;
+  IpAddress unscoped = *this;
+  unscoped.scope_id = 0;
+  return unscoped == loopback(MP_AF_INET6);
 }
 
 bool IpAddress::is_multicast() const {
   if (family == MP_AF_INET) return (bytes[0] & 0xf0) == 0xe0;
+  if (is_v4_mapped()) return (bytes[12] & 0xf0) == 0xe0;
   return bytes[0] == 0xff;
 }
 

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "mpsock/quantity.h"
+
 namespace mpsock {
 
 namespace {
@@ -12,46 +14,6 @@ std::string_view trim(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
   return text;
-}
-
-// A number followed by a unit: the number's value and the unit, lower-cased.
-bool split_quantity(std::string_view text, double* number, std::string* unit) {
-  text = trim(text);
-  size_t digits = 0;
-  while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.')) {
-    ++digits;
-  }
-  if (digits == 0 || digits > 32) return false;
-  const std::string number_text(text.substr(0, digits));
-  char* end = nullptr;
-  *number = std::strtod(number_text.c_str(), &end);
-  if (end != number_text.c_str() + number_text.size() || !std::isfinite(*number)) return false;
-  unit->clear();
-  for (char c : trim(text.substr(digits))) unit->push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  return true;
-}
-
-std::optional<int64_t> parse_duration_ms(std::string_view text) {
-  double number = 0;
-  std::string unit;
-  if (!split_quantity(text, &number, &unit)) return std::nullopt;
-  if (unit == "ms") return static_cast<int64_t>(std::llround(number));
-  if (unit == "s") return static_cast<int64_t>(std::llround(number * 1000));
-  return std::nullopt;
-}
-
-std::optional<uint64_t> parse_bytes(std::string_view text) {
-  double number = 0;
-  std::string unit;
-  if (!split_quantity(text, &number, &unit)) return std::nullopt;
-  double scale = 0;
-  if (unit == "b") scale = 1;
-  if (unit == "kb") scale = 1000;
-  if (unit == "mb") scale = 1000 * 1000;
-  if (unit == "kib") scale = 1024;
-  if (unit == "mib") scale = 1024 * 1024;
-  if (scale == 0 || number * scale > 1e18) return std::nullopt;
-  return static_cast<uint64_t>(std::llround(number * scale));
 }
 
 }  // namespace
@@ -63,7 +25,10 @@ Result<Fault> parse_fault(std::string_view spec) {
   const size_t for_at = text.find(" for ");
   if (for_at != std::string_view::npos) {
     fault.for_ms = parse_duration_ms(text.substr(for_at + 5));
-    if (!fault.for_ms || *fault.for_ms <= 0) return Error::value("bad duration after 'for' in fault '" + std::string(spec) + "'");
+    if (!fault.for_ms || *fault.for_ms <= 0) {
+      return Error::value("bad duration after 'for' in fault '" + std::string(spec) +
+                          "' (from 1ms to 86400s, e.g. 3s)");
+    }
     text = trim(text.substr(0, for_at));
   }
   const size_t at = text.find('@');
@@ -71,11 +36,11 @@ Result<Fault> parse_fault(std::string_view spec) {
     const std::string_view when = text.substr(at + 1);
     if (auto ms = parse_duration_ms(when)) {
       fault.at_ms = *ms;
-    } else if (auto bytes = parse_bytes(when)) {
+    } else if (auto bytes = parse_byte_count(when)) {
       fault.at_bytes = *bytes;
     } else {
       return Error::value("bad time or byte count '" + std::string(when) + "' in fault '" + std::string(spec) +
-                          "' (use e.g. 2s, 500ms, 10KB, 1MiB)");
+                          "' (use e.g. 2s, 500ms, 10KB, 1MiB; a time up to 86400s, a count up to 10^18 bytes)");
     }
     text = trim(text.substr(0, at));
   }

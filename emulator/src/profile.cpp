@@ -1,10 +1,61 @@
 #include "mpsock/profile.h"
 
+#include <initializer_list>
 #include <string>
+#include <vector>
 
 namespace mpsock {
 
 namespace {
+
+std::vector<std::string> words(const char* text) {
+  std::vector<std::string> out;
+  std::string word;
+  for (const char* c = text;; ++c) {
+    if (*c == ' ' || *c == '\0') {
+      if (!word.empty()) out.push_back(word);
+      word.clear();
+      if (*c == '\0') break;
+    } else {
+      word += *c;
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> joined(std::initializer_list<const char*> lists) {
+  std::vector<std::string> out;
+  for (const char* list : lists) {
+    for (std::string& word : words(list)) out.push_back(std::move(word));
+  }
+  return out;
+}
+
+// The C modules of a networked MicroPython port (extmod), as `help("modules")` lists them.
+constexpr const char kMicroPythonModules[] =
+    "array binascii builtins cmath collections cryptolib deflate errno framebuf gc hashlib heapq io "
+    "json machine math micropython network os platform random re select socket struct sys time tls "
+    "uctypes vfs websocket _asyncio _onewire _thread _webrepl";
+// OpenMV's own C modules (its modules/ folder, enabled on the current boards).
+constexpr const char kOpenMvModules[] =
+    "csi sensor image omv fir tv gif mjpeg audio display ulab";
+// The Python libraries OpenMV freezes into its firmware (boards/OPENMV_RT1060/manifest.py; the
+// AE3 and N6 freeze the same OpenMV library set).
+constexpr const char kOpenMvFrozen[] =
+    "asyncio uasyncio requests mqtt rpc mutex ssl ntptime webrepl logging senml onewire ds18x20 "
+    "dht neopixel aioble modbus pid bno055 ssd1306 ssd1351 pca9674a tb6612 vl53l1x ml protocol "
+    "microdot";
+constexpr const char kIdentitySource[] =
+    " Identity: MicroPython ports/<port>/mpconfigport.h MICROPY_PY_SYS_PLATFORM, the board's "
+    "MICROPY_HW_BOARD_NAME and MICROPY_HW_MCU_NAME, docs/library/time.rst (epoch), OpenMV "
+    "boards/<board>/board_config.h OMV_GC_BLOCK*_SIZE (heap).";
+
+// Where OpenMV's boards keep their files: the flash (or SD card) is mounted at "/" and is the
+// current folder; boot.py runs at every boot, main.py only at the first (power-on, hard reset);
+// sys.path is what MicroPython's mp_init() starts with.
+constexpr const char kOpenMvFilesystemSource[] =
+    " Filesystem: OpenMV src/omv/ports/<port>/main.c (mount at \"/\", exec_boot_script of boot.py, "
+    "of main.py when first_soft_reset), MicroPython py/runtime.c mp_init() (sys.path).";
 
 // What every lwIP board here shares, cited once: lwIP's own defaults and modlwip's constants.
 constexpr const char kLwipCommonSource[] =
@@ -33,6 +84,17 @@ std::vector<Profile> make_profiles() {
   rt1062.tcp_wnd = 8 * 800;
   rt1062.tcp_snd_buf = 8 * 800;
   rt1062.mem_size = 8000;
+  rt1062.source += kIdentitySource;
+  rt1062.source += kOpenMvFilesystemSource;
+  rt1062.platform = "mimxrt";
+  rt1062.machine = "OpenMV IMXRT1060 with MIMXRT1062DVJ6A";
+  rt1062.build = "OPENMV_RT1060";
+  rt1062.mpy_arch = "armv7emdp";  // Cortex-M7 with a double-precision FPU
+  rt1062.epoch_year = 1970;       // the mimxrt port keeps the POSIX epoch
+  rt1062.heap_size = (64 + 204) * 1024 + 8 * 1024 * 1024;  // OCRM2 64K + DTCM 204K + SDRAM 8M
+  rt1062.builtin_modules = joined({kMicroPythonModules, "mimxrt", kOpenMvModules});
+  rt1062.frozen_modules = words(kOpenMvFrozen);
+  rt1062.cpu_hz = 600000000;
   profiles.push_back(rt1062);
 
   Profile ae3;
@@ -46,6 +108,17 @@ std::vector<Profile> make_profiles() {
   ae3.tcp_wnd = 8 * 1460;
   ae3.tcp_snd_buf = 8 * 1460;
   ae3.mem_size = 16 * 1024;
+  ae3.source += kIdentitySource;
+  ae3.source += kOpenMvFilesystemSource;
+  ae3.platform = "alif";
+  ae3.machine = "OpenMV AE3 with AE302F80F55D5AE";
+  ae3.build = "OPENMV_AE3";
+  ae3.mpy_arch = "armv7emsp";  // Cortex-M55 with a single-precision FPU for native code
+  ae3.epoch_year = 2000;
+  ae3.heap_size = 4 * 1024 * 1024;  // SRAM0 4M (the HP core's GC block)
+  ae3.builtin_modules = joined({kMicroPythonModules, "alif", kOpenMvModules});
+  ae3.frozen_modules = words(kOpenMvFrozen);
+  ae3.cpu_hz = 400000000;  // the high-performance M55 core
   profiles.push_back(ae3);
 
   Profile n6;
@@ -59,6 +132,18 @@ std::vector<Profile> make_profiles() {
   n6.tcp_wnd = 16 * 1460;
   n6.tcp_snd_buf = 16 * 1460;
   n6.mem_size = 64 * 1024;
+  n6.source += kIdentitySource;
+  n6.source += kOpenMvFilesystemSource;
+  n6.platform = "pyboard";  // the stm32 port's MICROPY_PY_SYS_PLATFORM
+  n6.machine = "OpenMV N6 with STM32N657X0";
+  n6.build = "OPENMV_N6";
+  n6.mpy_arch = "armv7emsp";
+  n6.epoch_year = 2000;
+  n6.heap_size = (1 + 24) * 1024 * 1024;  // AXISRAM2 1M + PSRAM 24M
+  n6.builtin_modules = joined({kMicroPythonModules, "pyb stm", kOpenMvModules});
+  n6.frozen_modules = words(kOpenMvFrozen);
+  n6.unique_id_size = 12;  // the STM32's 96-bit unique ID
+  n6.cpu_hz = 800000000;
   profiles.push_back(n6);
 
   // The stm32 port on every MCU but the N6 (PYBD, NUCLEO boards with Ethernet) takes the
@@ -77,6 +162,25 @@ std::vector<Profile> make_profiles() {
   stm32.tcp_snd_buf = 8 * 800;
   stm32.mem_size = 8000;
   stm32.firmware = "MicroPython release firmware";
+  stm32.source += kIdentitySource;
+  stm32.platform = "pyboard";
+  stm32.machine = "PYBD-SF6W with STM32F767IIK";
+  stm32.build = "PYBD_SF6";
+  stm32.mpy_arch = "armv7emdp";
+  stm32.epoch_year = 2000;
+  stm32.heap_size = 400 * 1024;  // about what the linker leaves of the MCU's SRAM
+  stm32.builtin_modules = joined({kMicroPythonModules, "pyb stm"});
+  stm32.frozen_modules = words("asyncio uasyncio dht onewire ds18x20 neopixel");
+  stm32.unique_id_size = 12;
+  stm32.cpu_hz = 216000000;
+  // MicroPython's stm32 main.c: the internal flash at /flash (the current folder), its folder
+  // and lib on sys.path, main.py at every soft reset into the friendly REPL.
+  stm32.source +=
+      " Filesystem: MicroPython ports/stm32/main.c (init_flash_fs at /flash, sys.path, main.py when "
+      "pyexec_mode_kind is PYEXEC_MODE_FRIENDLY_REPL).";
+  stm32.flash_mount = "/flash";
+  stm32.sys_path = {"", ".frozen", "/flash", "/flash/lib"};
+  stm32.main_at_soft_reset = true;
   profiles.push_back(stm32);
 
   Profile desktop;
@@ -98,6 +202,16 @@ std::vector<Profile> make_profiles() {
   desktop.firmware = "mpsock (no camera limits)";
   desktop.loopback = true;
   desktop.timeout_options = true;
+  // MicroPython's unix port on the host, with the default camera's module set.
+  desktop.platform = "linux";
+  desktop.machine = "mpsock desktop";
+  desktop.build = "standard";
+  desktop.epoch_year = 1970;
+  desktop.heap_size = 8 * 1024 * 1024;
+  desktop.builtin_modules = rt1062.builtin_modules;
+  desktop.frozen_modules = rt1062.frozen_modules;
+  desktop.host_modules = true;
+  desktop.cpu_hz = rt1062.cpu_hz;
   profiles.push_back(desktop);
 
   return profiles;

@@ -3,6 +3,7 @@
 #include "mpsock/socket.h"
 
 #include <mutex>
+#include <type_traits>
 
 #include "mpsock/stack.h"
 
@@ -28,6 +29,20 @@ void add_outcome(TraceRecord& record, const Result<size_t>& result) {
     record.add("result", static_cast<uint64_t>(*result));
   } else {
     record.add_error(result.error());
+  }
+}
+
+// A stream call: a count or a string read, or None (nothing before EAGAIN), or an errno.
+template <class T>
+void add_outcome(TraceRecord& record, const Result<std::optional<T>>& result) {
+  if (!result) {
+    record.add_error(result.error());
+  } else if (!*result) {
+    record.add_null("result");
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    record.add("result", static_cast<uint64_t>((*result)->size()));
+  } else {
+    record.add("result", static_cast<uint64_t>(**result));
   }
 }
 
@@ -273,6 +288,13 @@ Result<OptionOutcome> Socket::set_option_checked(int option, const OptionValue& 
 // ---- Stream methods: mp_stream_rw and friends ----
 
 Result<std::optional<size_t>> Socket::read(uint8_t* buf, size_t len) {
+  Result<std::optional<size_t>> got = read_stream(buf, len);
+  trace_call(*stack_, id_, "read", got,
+             [&](TraceRecord& r) { r.add("len", static_cast<uint64_t>(len)); });
+  return got;
+}
+
+Result<std::optional<size_t>> Socket::read_stream(uint8_t* buf, size_t len) {
   size_t done = 0;
   while (done < len) {
     Result<size_t> got = stream_recv_once(buf + done, len - done);
@@ -292,6 +314,12 @@ Result<std::optional<size_t>> Socket::read(uint8_t* buf, size_t len) {
 }
 
 Result<std::optional<std::string>> Socket::read_all() {
+  Result<std::optional<std::string>> got = read_all_stream();
+  trace_call(*stack_, id_, "read", got, [](TraceRecord&) {});
+  return got;
+}
+
+Result<std::optional<std::string>> Socket::read_all_stream() {
   std::string data;
   uint8_t chunk[4096];
   for (;;) {
@@ -309,8 +337,16 @@ Result<std::optional<std::string>> Socket::read_all() {
   return std::optional<std::string>(std::move(data));
 }
 
-// mp_stream_unbuffered_readline: one byte at a time.
 Result<std::optional<std::string>> Socket::readline(int64_t max) {
+  Result<std::optional<std::string>> got = readline_stream(max);
+  trace_call(*stack_, id_, "readline", got, [&](TraceRecord& r) {
+    if (max >= 0) r.add("max", max);
+  });
+  return got;
+}
+
+// mp_stream_unbuffered_readline: one byte at a time.
+Result<std::optional<std::string>> Socket::readline_stream(int64_t max) {
   std::string line;
   while (max < 0 || static_cast<int64_t>(line.size()) < max) {
     uint8_t byte = 0;
@@ -330,6 +366,13 @@ Result<std::optional<std::string>> Socket::readline(int64_t max) {
 }
 
 Result<std::optional<size_t>> Socket::write(const uint8_t* data, size_t len) {
+  Result<std::optional<size_t>> sent = write_stream(data, len);
+  trace_call(*stack_, id_, "write", sent,
+             [&](TraceRecord& r) { r.add("len", static_cast<uint64_t>(len)); });
+  return sent;
+}
+
+Result<std::optional<size_t>> Socket::write_stream(const uint8_t* data, size_t len) {
   size_t done = 0;
   while (done < len) {
     Result<size_t> sent = stream_send_once(data + done, len - done);

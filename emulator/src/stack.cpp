@@ -180,8 +180,23 @@ void Stack::remove_waiter(Waiter* waiter) {
   if (it != waiters_.end()) waiters_.erase(it);
 }
 
+// The network thread sleeps until the loop's next timer or event as it saw them on its last
+// turn. Work added since (a write left for the kernel, a timer for the link) is neither, so
+// unless the thread is woken to look again it sleeps through it: a shaped send from a script
+// that then computes would cross only when the script next called in.
 void Stack::add_background_work() {
-  if (++background_work_ == 1) network_thread_->wake(shared_from_this());
+  if (++background_work_ == 1) {
+    network_thread_->wake(shared_from_this());
+  } else {
+    wake_network_thread();
+  }
+}
+
+void Stack::wake_network_thread() {
+  if (network_waiter_ == nullptr || network_thread_->is_network_thread()) return;
+  // Asleep in its wait, or about to be (it runs the loop again on its way back in).
+  if (std::find(waiters_.begin(), waiters_.end(), network_waiter_) != waiters_.end())
+    network_waiter_->wake();
 }
 
 void Stack::remove_background_work() {
@@ -190,6 +205,7 @@ void Stack::remove_background_work() {
 
 void Stack::serve_background_work() {
   std::unique_lock<std::mutex> lock(mutex_);
+  network_waiter_ = &Waiter::for_this_thread();
   wait(lock, Deadline::never(), [this] { return background_work_ == 0; });
   network_thread_->idle();
 }
@@ -245,7 +261,9 @@ void Stack::for_each_socket(Visit visit) {
 
 // ---- The link ----
 
-void Stack::set_conditions(const LinkConditions& conditions) {
+Status Stack::set_conditions(const LinkConditions& conditions) {
+  Status checked = check_conditions(conditions);
+  if (!checked) return checked;
   std::lock_guard<std::mutex> guard(mutex_);
   link_.set_conditions(conditions);
   if (trace_.enabled()) {
@@ -258,6 +276,9 @@ void Stack::set_conditions(const LinkConditions& conditions) {
                      .add("seed", conditions.seed));
   }
   for_each_socket([](Socket& socket) { socket.link_changed_locked(); });
+  // Whoever runs the loop waits for timers set under the old conditions.
+  notify_changed();
+  return {};
 }
 
 LinkConditions Stack::conditions() const {
@@ -276,6 +297,11 @@ void Stack::set_link_up_locked(bool up) {
   if (trace_.enabled()) trace_.write(TraceRecord().add("event", up ? "link-up" : "link-down"));
   for_each_socket([](Socket& socket) { socket.link_changed_locked(); });
   notify_changed();
+}
+
+void Stack::set_unacked_probe(UnackedProbe probe) {
+  std::lock_guard<std::mutex> guard(mutex_);
+  unacked_probe_ = std::move(probe);
 }
 
 bool Stack::link_up() const {
@@ -395,9 +421,18 @@ void Stack::set_own_addresses(std::vector<IpAddress> addresses) {
   own_addresses_ = std::move(addresses);
 }
 
-IpAddress Stack::host_bind_address(const IpAddress& ip) const {
-  if (ip.is_any() && !expose_wildcard_) return IpAddress::loopback(ip.family);
-  return ip;
+Stack::HostBind Stack::host_bind(const IpAddress& ip, bool datagram) const {
+  if (expose_wildcard_) return HostBind{ip, false};
+  HostBind bind{ip, false};
+  // A zone names an interface, and the kernel would take it over the loopback device.
+  bind.ip.scope_id = 0;
+  if (ip.is_loopback()) return bind;
+  if (datagram && (ip.is_wildcard() || ip.is_multicast())) {
+    bind.loopback_device = true;
+    return bind;
+  }
+  if (datagram && ip.is_limited_broadcast()) return HostBind{host_destination(ip), false};
+  return HostBind{IpAddress::loopback_like(ip), false};
 }
 
 IpAddress Stack::host_destination(const IpAddress& ip) const {

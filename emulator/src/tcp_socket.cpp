@@ -1,8 +1,6 @@
 #include "tcp_socket.h"
 
-#include <linux/sockios.h>
 #include <netinet/in.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,6 +9,7 @@
 
 #include "buffer_pool.h"
 #include "host_socket.h"
+#include "platform.h"
 
 namespace mpsock {
 
@@ -226,7 +225,8 @@ void TcpSocket::on_shutdown(uv_shutdown_t* request, int status) {
   delete request;
   if (socket == nullptr) return;
   // The FIN is queued; the close is done when the peer has acknowledged everything. Until
-  // then the data is in lwIP's send buffer on the camera, and the close timer still runs.
+  // then the data is in lwIP's send buffer on the camera, and the close timer still runs. The
+  // close waits for ACKs as a sender does (see send_some): this look arms the check.
   socket->shutdown_done_ = true;
   if (socket->unacked_in_kernel() > 0) {
     socket->watch_acks();
@@ -312,11 +312,11 @@ Status TcpSocket::do_bind(const Endpoint& local) {
   // the firmware reports it here.
   uv_os_fd_t fd;
   uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd);
-  HostAddress host = to_host_address(stack_->host_bind_address(local.ip), local.port);
+  HostAddress host = to_host_address(stack_->host_bind(local.ip, false).ip, local.port);
   int r = ::bind(fd, host.get(), host.length);
   if (r != 0 && errno == EADDRNOTAVAIL) {
-    // The camera's own interface address: on the host it lives on loopback.
-    host = to_host_address(IpAddress::loopback(local.ip.family), local.port);
+    // Exposed, an address that is not the host's is the camera's own: it lives on loopback.
+    host = to_host_address(IpAddress::loopback_like(local.ip), local.port);
     r = ::bind(fd, host.get(), host.length);
   }
   if (r != 0) return Error::os(firmware_errno_for_bind(-errno));
@@ -340,7 +340,7 @@ Status TcpSocket::do_listen(int backlog) {
   Status opened = open_handle(wildcard);
   if (!opened) return opened;
   if (!bound_) {
-    const HostAddress host = to_host_address(stack_->host_bind_address(wildcard), 0);
+    const HostAddress host = to_host_address(stack_->host_bind(wildcard, false).ip, 0);
     uv_tcp_bind(handle_, host.get(), 0);
     bound_ = true;
   }
@@ -808,8 +808,23 @@ Result<size_t> TcpSocket::stream_recv_once(uint8_t* buf, size_t len) { return do
 
 // tcp_sndbuf: the send buffer less what is queued and not yet acknowledged.
 size_t TcpSocket::send_room() const {
-  const size_t used = tx_queued_ + tx_link_bytes_ + before_connected_.size() + unacked_in_kernel();
+  return room_beside(unacked_in_kernel());
+}
+
+size_t TcpSocket::room_beside(size_t unacked) const {
+  const size_t used = tx_queued_ + tx_link_bytes_ + before_connected_.size() + unacked;
   return limits_.tcp_snd_buf > used ? limits_.tcp_snd_buf - used : 0;
+}
+
+// The room, for a caller that will sleep while it is under `wanted`: if the kernel's
+// unacknowledged bytes hold it, the ACK check watches them. One look decides both (see the
+// invariant at send_some): had a second look armed the check, an ACK landing between the two
+// would leave the caller asleep with nothing to tell it of the room.
+size_t TcpSocket::room_or_watch(size_t wanted) {
+  const size_t unacked = unacked_in_kernel();
+  const size_t room = room_beside(unacked);
+  if (room < wanted && unacked > 0) watch_acks();
+  return room;
 }
 
 // The host socket under the handle, or -1 when there is none (yet, or any more).
@@ -819,12 +834,10 @@ int TcpSocket::kernel_fd() const {
   return fd;
 }
 
-size_t TcpSocket::unacked_in_kernel() const {
+size_t TcpSocket::unacked_in_kernel(Stack::UnackedLook look) const {
   const int fd = counts_kernel_unacked_ ? kernel_fd() : -1;
   if (fd < 0) return 0;
-  int queued = 0;
-  if (ioctl(fd, SIOCOUTQ, &queued) != 0 || queued < 0) return 0;
-  return static_cast<size_t>(queued);
+  return stack_->unacked_seen(look, platform::unacknowledged_bytes(fd));
 }
 
 // The connection's pending error in the kernel (a reset from the peer), 0 when none.
@@ -837,20 +850,24 @@ int TcpSocket::kernel_error() const {
   return error;
 }
 
-// ACKs make room without any event libuv would report, so a sender (or a poll) waiting for
-// room looks again every few milliseconds until the kernel has nothing unacknowledged.
+// ACKs make room without any event libuv would report, so a caller whose look found the
+// kernel holding unacknowledged bytes has the check look again every few milliseconds until
+// the kernel has none left, and wake the waiters each time. The caller's look is the one that
+// counts: this one does not look again.
 void TcpSocket::watch_acks() {
-  if (!counts_kernel_unacked_ || handle_ == nullptr || unacked_in_kernel() == 0) return;
+  if (!counts_kernel_unacked_ || handle_ == nullptr) return;
   if (ack_timer_ == nullptr) {
     ack_timer_ = new uv_timer_t;
     uv_timer_init(stack_->loop(), ack_timer_);
     ack_timer_->data = this;
   }
   if (uv_is_active(reinterpret_cast<uv_handle_t*>(ack_timer_))) return;
-  // A closing socket has no caller waiting on it: it looks less often.
+  // A closing socket has no caller waiting on it: it looks less often, and the network thread
+  // (which its close keeps running) is the one to run the check.
   const uint64_t every = lingering_ ? kClosingAckCheckMs : kAckCheckMs;
   uv_update_time(stack_->loop());
   uv_timer_start(ack_timer_, on_ack_check, every, every);
+  if (lingering_) stack_->wake_network_thread();
 }
 
 void TcpSocket::on_ack_check(uv_timer_t* timer) {
@@ -863,7 +880,7 @@ void TcpSocket::on_ack_check(uv_timer_t* timer) {
     socket->close_handle(false);
     return;
   }
-  if (socket->unacked_in_kernel() == 0) {
+  if (socket->unacked_in_kernel(Stack::UnackedLook::ack_check) == 0) {
     uv_timer_stop(timer);
     if (socket->lingering_ && socket->shutdown_done_) {
       socket->close_handle(false);  // everything acknowledged: the close completed
@@ -874,6 +891,17 @@ void TcpSocket::on_ack_check(uv_timer_t* timer) {
 }
 
 // lwip_tcp_send: queue min(len, free send buffer) bytes; when there is no room, wait for some.
+//
+// The invariant of a wait for send-buffer room (here, and poll's POLLOUT and a lingering
+// close): the caller sleeps only while every byte that holds the room will wake it as it goes.
+// Bytes queued for the kernel wake it from on_write; bytes crossing a shaped link from
+// advance_link, when their ACK is back; the kernel's unacknowledged bytes go with no event at
+// all, so the look that finds them holding the room arms the ACK check (room_or_watch), which
+// wakes the waiters once it sees them acknowledged. So a blocked sender wakes within one ACK
+// check (kAckCheckMs) of the room it waits for; a wait that runs out is ETIMEDOUT with nothing
+// queued; and since only the bytes queued are counted as sent, a sendall (which loops on this)
+// never returns early, never sends a byte twice and never drops one.
+//
 // From v1.25 a socket still connecting has no room until it is connected; before, lwIP's
 // tcp_write takes data on a pcb in SYN_SENT and sends it after the handshake.
 Result<size_t> TcpSocket::send_some(std::unique_lock<std::mutex>& lock, const uint8_t* data, size_t len) {
@@ -888,18 +916,19 @@ Result<size_t> TcpSocket::send_some(std::unique_lock<std::mutex>& lock, const ui
     if (timeout == 0) return Error::os(MP_EAGAIN);
     const WaitOutcome outcome = stack_->wait(lock, Deadline::from_timeout_ms(timeout), [&] {
       if (state_ == State::connecting && waits_for_connection) return false;
-      if (!takes_data() || send_room() >= kMinSendRoom) return true;
-      // What holds the room may change (the link queue drains into the kernel, which then
-      // waits for ACKs), so each look starts the ACK check if the kernel is what holds it.
-      watch_acks();
-      return false;
+      if (!takes_data()) return true;
+      // What holds the room changes as the caller waits (the link queue drains into the
+      // kernel, which then waits for ACKs): each look arms the ACK check when it must. The
+      // look that ends the wait is the room the send takes, never a later one that could see
+      // less, which would make it a send of nothing and end a blocking write early.
+      available = room_or_watch(kMinSendRoom);
+      return available >= kMinSendRoom;
     });
     if (outcome == WaitOutcome::interrupted) return Error::interrupted();
     if (outcome == WaitOutcome::timed_out) return Error::os(MP_ETIMEDOUT);
     // While we waited, something could happen.
     if (closed_ || state_ == State::dead) return Error::os(MP_EBADF);
     if (state_ == State::failed) return Error::os(failure_);
-    available = send_room();
   }
   // tcp_write refuses a pcb that is not connected (ERR_CONN).
   if (!takes_data()) return Error::os(MP_ENOTCONN);
@@ -1177,10 +1206,16 @@ void TcpSocket::schedule_link_timer() {
     link_timer_->data = this;
   }
   uv_update_time(stack_->loop());
-  uv_timer_start(link_timer_, on_link_timer, milliseconds_until(next), 0);
+  const uint64_t due_in = milliseconds_until(next);
+  const bool sooner = !uv_is_active(reinterpret_cast<uv_handle_t*>(link_timer_)) ||
+                      due_in < uv_timer_get_due_in(link_timer_);
+  uv_timer_start(link_timer_, on_link_timer, due_in, 0);
   if (!link_work_) {
     link_work_ = true;
     stack_->add_background_work();
+  } else if (sooner) {
+    // The network thread may be asleep until the time the timer had before.
+    stack_->wake_network_thread();
   }
   stack_->timer_started();
 }
@@ -1189,7 +1224,37 @@ void TcpSocket::on_link_timer(uv_timer_t* timer) { static_cast<TcpSocket*>(timer
 
 void TcpSocket::link_changed_locked() {
   if (state_ == State::listening && stack_->link().up()) take_waiting_connection();
+  if (!stack_->link().dead()) retransmit_what_a_dead_link_lost();
   if (connect_pending_ || !tx_link_.empty() || !rx_link_.empty()) advance_link();
+}
+
+// What went into a link with 100% loss never arrives; once the link carries again, the
+// retransmissions cross it as any segment does now, in order.
+void TcpSocket::retransmit_what_a_dead_link_lost() {
+  Link& link = stack_->link();
+  if (connect_pending_ && Link::is_never(connect_completes_)) {
+    const Link::Crossing syn = link.cross(Link::Direction::out, 0, true, Clock::time_point{});
+    const Link::Crossing answer = link.cross(Link::Direction::in, 0, true, Clock::time_point{});
+    connect_completes_ = syn.arrives + (answer.arrives - Clock::now());
+  }
+  Clock::time_point previous{};
+  for (OutgoingSegment& segment : tx_link_) {
+    if (!segment.delivered && Link::is_never(segment.arrives)) {
+      segment.arrives = link.cross(Link::Direction::out, segment.size, true, previous).arrives;
+      segment.acked = segment.arrives + link.one_way();
+      last_arrival_out_ = segment.arrives;
+    }
+    previous = segment.arrives;
+  }
+  previous = Clock::time_point{};
+  for (IncomingPiece& piece : rx_link_) {
+    if (Link::is_never(piece.arrives)) {
+      const size_t size = piece.kind == IncomingPiece::Kind::data ? piece.chunk.size : 0;
+      piece.arrives = link.cross(Link::Direction::in, size, true, previous).arrives;
+      last_arrival_in_ = piece.arrives;
+    }
+    previous = piece.arrives;
+  }
 }
 
 void TcpSocket::inject_reset_locked() {
@@ -1247,14 +1312,11 @@ int TcpSocket::poll_locked(int requested) {
     }
   }
   if (requested & MP_POLLOUT) {
-    // tcp_sndbuf of a live pcb; from v1.25 a connecting socket is not writable.
+    // tcp_sndbuf of a live pcb; from v1.25 a connecting socket is not writable. A poll that
+    // waits for POLLOUT waits for room as a send does (see send_some).
     const bool has_pcb = state_ == State::fresh || state_ == State::connected || state_ == State::peer_closed ||
                          (state_ == State::connecting && !send_waits_for_connection(limits_.micropython));
-    if (has_pcb && send_room() > 0) {
-      ready |= MP_POLLOUT;
-    } else if (has_pcb) {
-      watch_acks();
-    }
+    if (has_pcb && room_or_watch(1) > 0) ready |= MP_POLLOUT;
   }
   switch (state_) {
     case State::fresh:

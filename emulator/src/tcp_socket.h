@@ -98,6 +98,8 @@ class TcpSocket final : public Socket {
   Result<size_t> send_some(std::unique_lock<std::mutex>& lock, const uint8_t* data, size_t len);
   Result<size_t> send_directly(std::unique_lock<std::mutex>& lock, const uint8_t* data, size_t len);
   size_t send_room() const;
+  size_t room_beside(size_t unacked) const;
+  size_t room_or_watch(size_t wanted);
   void write_to_host(const uint8_t* data, size_t len);
   void fail(int firmware_errno);
   void start_reading();
@@ -113,7 +115,8 @@ class TcpSocket final : public Socket {
   Status finish_connect();
   int kernel_fd() const;
   int kernel_error() const;
-  size_t unacked_in_kernel() const;
+  // One look at the kernel's count (platform::unacknowledged_bytes), through the stack's test seam.
+  size_t unacked_in_kernel(Stack::UnackedLook look = Stack::UnackedLook::room) const;
   void watch_acks();
   static void on_ack_check(uv_timer_t* timer);
   void became_connected();
@@ -125,6 +128,7 @@ class TcpSocket final : public Socket {
   void arrive(IncomingPiece& piece);
   void advance_link();
   void schedule_link_timer();
+  void retransmit_what_a_dead_link_lost();
 
   static void on_connect(uv_connect_t* request, int status);
   static void on_connection(uv_stream_t* server, int status);
@@ -194,7 +198,8 @@ class TcpSocket final : public Socket {
   uv_timer_t* syn_retry_timer_ = nullptr;
 
   // lwIP counts unacknowledged bytes in TCP_SND_BUF: with a camera-sized buffer, so does the
-  // emulator, asking the kernel (SIOCOUTQ); a timer re-checks while a sender waits for ACKs.
+  // emulator, asking the kernel (platform::unacknowledged_bytes); a timer re-checks while a sender
+  // waits for ACKs.
   bool counts_kernel_unacked_ = false;
   uv_timer_t* ack_timer_ = nullptr;
 };

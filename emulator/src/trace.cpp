@@ -108,7 +108,10 @@ TraceRecord& TraceRecord::add_error(const Error& error) {
 
 Trace::~Trace() { close(); }
 
-Status Trace::open(const std::string& path) {
+Status Trace::open(const std::string& path, uint64_t limit) {
+  if (limit < kSmallestLimit) {
+    return Error::value("a trace limit under " + std::to_string(kSmallestLimit) + " bytes leaves no room for a record");
+  }
   std::lock_guard<std::mutex> guard(mutex_);
   if (file_ != nullptr) std::fclose(file_);
   file_ = std::fopen(path.c_str(), "w");
@@ -117,6 +120,8 @@ Status Trace::open(const std::string& path) {
     return Error::os(errno == ENOENT ? MP_ENOENT : MP_EIO);
   }
   start_ = Clock::now();
+  limit_ = limit;
+  written_ = 0;
   enabled_ = true;
   return {};
 }
@@ -130,10 +135,26 @@ void Trace::close() {
 
 void Trace::write(const TraceRecord& record) {
   std::lock_guard<std::mutex> guard(mutex_);
-  if (file_ == nullptr) return;
+  if (file_ == nullptr || !enabled_) return;
   const double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
-  std::fprintf(file_, "{\"t\":%.6f,%s}\n", seconds, record.body().c_str());
+  char time[48];
+  const int time_length = std::snprintf(time, sizeof(time), "{\"t\":%.6f,", seconds);
+  // The line, and room after it for the closing record.
+  TraceRecord last;
+  last.add("event", "trace-limit").add("limit", limit_);
+  const uint64_t closing = static_cast<uint64_t>(time_length) + last.body().size() + 2;
+  const uint64_t line = static_cast<uint64_t>(time_length) + record.body().size() + 2;
+  if (limit_ != kUnlimited && written_ + line + closing > limit_) {
+    // Full: the last record says so, and the trace stops.
+    std::fprintf(file_, "%s%s}\n", time, last.body().c_str());
+    std::fflush(file_);
+    written_ += closing;
+    enabled_ = false;
+    return;
+  }
+  std::fprintf(file_, "%s%s}\n", time, record.body().c_str());
   std::fflush(file_);
+  written_ += line;
 }
 
 }  // namespace mpsock

@@ -10,6 +10,7 @@
 
 #include "buffer_pool.h"
 #include "host_socket.h"
+#include "platform.h"
 
 namespace mpsock {
 
@@ -22,21 +23,6 @@ constexpr size_t kHeaders = 28;
 // flood cannot starve the loop. A turn done without the loop (receive_turn) stops at the same
 // count, to leave the kernel holding what the loop would have left it.
 constexpr int kDatagramsPerTurn = 32;
-
-// recvmsg into one buffer, the sender's address into `sender`; EINTR is retried, as libuv does.
-ssize_t read_datagram(int fd, uint8_t* buf, size_t len, sockaddr_storage* sender, int flags) {
-  iovec piece{buf, len};
-  msghdr message{};
-  message.msg_name = sender;
-  message.msg_namelen = sizeof(*sender);
-  message.msg_iov = &piece;
-  message.msg_iovlen = 1;
-  ssize_t n;
-  do {
-    n = ::recvmsg(fd, &message, flags);
-  } while (n < 0 && errno == EINTR);
-  return n;
-}
 
 }  // namespace
 
@@ -141,17 +127,21 @@ Status UdpSocket::do_bind(const Endpoint& local) {
   if (!opened) return opened;
   uv_os_fd_t fd;
   uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd);
-  // Unlike a TCP server, a UDP socket keeps the host's wildcard address: broadcast and
-  // multicast only reach sockets bound to it. Unless exposed, it is tied to the loopback
-  // device, so nothing from another interface reaches it (where the kernel allows that).
-  if (local.ip.is_any() && !stack_->expose_wildcard()) {
-    static const char kLoopback[] = "lo";
-    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, kLoopback, sizeof(kLoopback));
+  // Unlike a TCP server, a UDP socket on the wildcard or a multicast group keeps that
+  // address: broadcast and multicast only reach sockets bound to it. Unless exposed, it is tied
+  // to the loopback device, so nothing from another interface reaches it; where the kernel
+  // will not tie it, it gives up the address for loopback's rather than hear every interface.
+  const Stack::HostBind target = stack_->host_bind(local.ip, true);
+  HostAddress host = to_host_address(target.ip, local.port);
+  if (target.loopback_device) {
+    if (!platform::bind_to_loopback_interface(fd)) {
+      host = to_host_address(IpAddress::loopback_like(local.ip), local.port);
+    }
   }
-  HostAddress host = to_host_address(local.ip, local.port);
   int r = ::bind(fd, host.get(), host.length);
   if (r != 0 && errno == EADDRNOTAVAIL) {
-    host = to_host_address(IpAddress::loopback(local.ip.family), local.port);
+    // Exposed, an address that is not the host's is the camera's own: it lives on loopback.
+    host = to_host_address(IpAddress::loopback_like(local.ip), local.port);
     r = ::bind(fd, host.get(), host.length);
   }
   if (r != 0) return Error::os(firmware_errno_for_bind(-errno));
@@ -372,10 +362,15 @@ void UdpSocket::schedule_link_timer() {
                           ? 0
                           : static_cast<uint64_t>(std::chrono::ceil<std::chrono::milliseconds>(left).count());
   uv_update_time(stack_->loop());
+  const bool sooner = !uv_is_active(reinterpret_cast<uv_handle_t*>(link_timer_)) ||
+                      ms < uv_timer_get_due_in(link_timer_);
   uv_timer_start(link_timer_, on_link_timer, ms, 0);
   if (!link_work_) {
     link_work_ = true;
     stack_->add_background_work();
+  } else if (sooner) {
+    // The network thread may be asleep until the time the timer had before.
+    stack_->wake_network_thread();
   }
   stack_->timer_started();
 }
@@ -435,9 +430,9 @@ std::optional<Result<size_t>> UdpSocket::receive_directly(uint8_t* buf, size_t l
   uv_os_fd_t fd;
   if (uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd) != 0) return std::nullopt;
   sockaddr_storage sender{};
-  const int peek = (flags & MP_MSG_PEEK) ? MSG_PEEK : 0;
-  // MSG_TRUNC: the datagram's own size comes back, for the trace and the byte count.
-  const ssize_t n = read_datagram(fd, buf, len, &sender, MSG_DONTWAIT | MSG_TRUNC | peek);
+  const bool peek = (flags & MP_MSG_PEEK) != 0;
+  // full_size: the datagram's own size comes back, for the trace and the byte count.
+  const ssize_t n = platform::receive_datagram(fd, buf, len, &sender, {peek, true});
   if (n < 0) return std::nullopt;  // nothing there; ICMP errors never reach a lwIP UDP pcb
   const size_t size = static_cast<size_t>(n);
   if (!peek) {
@@ -465,25 +460,18 @@ std::optional<Result<size_t>> UdpSocket::receive_turn(uint8_t* buf, size_t len, 
   uv_os_fd_t fd;
   if (uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd) != 0) return std::nullopt;
   // The turn's first two reads in one call: the first datagram into `buf`, the second (when
-  // there is one) into a block. MSG_TRUNC: the first one's own size comes back even when it is
-  // cut to `len`; no datagram is longer than a block.
+  // there is one) into a block. The first one's own size comes back even when it is cut to
+  // `len`; no datagram is longer than a block.
   std::unique_ptr<uint8_t[]> block = stack_->buffers().take();
-  sockaddr_storage senders[2]{};
-  iovec pieces[2] = {{buf, len}, {block.get(), BufferPool::kBlockSize}};
-  mmsghdr messages[2]{};
-  for (int i = 0; i < 2; ++i) {
-    messages[i].msg_hdr.msg_name = &senders[i];
-    messages[i].msg_hdr.msg_namelen = sizeof(senders[i]);
-    messages[i].msg_hdr.msg_iov = &pieces[i];
-    messages[i].msg_hdr.msg_iovlen = 1;
-  }
-  int got;
-  do {
-    got = ::recvmmsg(fd, messages, 2, MSG_DONTWAIT | MSG_TRUNC, nullptr);
-  } while (got < 0 && errno == EINTR);
+  platform::DatagramSlot slots[2];
+  slots[0].buf = buf;
+  slots[0].len = len;
+  slots[1].buf = block.get();
+  slots[1].len = BufferPool::kBlockSize;
+  const int got = platform::receive_datagrams(fd, slots, 2);
   if (got <= 0) {
     stack_->buffers().give(std::move(block));
-    if (got == 0 || errno == EAGAIN || errno == EWOULDBLOCK) {
+    if (got == 0 || got == -EAGAIN || got == -EWOULDBLOCK) {
       // The turn found nothing. It would also have put this socket in the loop's poll set, if
       // no turn has yet; once there, the caller may wait without running the loop first.
       // (libuv 1.44's loop_serves_only already says no before that turn; older ones may not.)
@@ -497,16 +485,17 @@ std::optional<Result<size_t>> UdpSocket::receive_turn(uint8_t* buf, size_t len, 
     return receive_directly(buf, len, 0, from);
   }
   // The first datagram arrives (on_receive, deliver) and is taken from the queue at once.
-  const size_t size = messages[0].msg_len;
+  const size_t size = slots[0].size;
   stack_->count_link_bytes(size);
   trace_event("datagram-in", static_cast<int64_t>(size));
   fire_event_locked();
   stack_->notify_changed();
-  if (from != nullptr) *from = from_host_address(reinterpret_cast<const sockaddr*>(&senders[0]));
+  if (from != nullptr)
+    *from = from_host_address(reinterpret_cast<const sockaddr*>(&slots[0].sender));
   if (got == 2) {
     // More followed it: they queue behind the first, which holds its place until taken.
     queue_.push_back(Datagram{});
-    arrive(block.get(), messages[1].msg_len, reinterpret_cast<const sockaddr*>(&senders[1]));
+    arrive(block.get(), slots[1].size, reinterpret_cast<const sockaddr*>(&slots[1].sender));
     read_rest_of_turn(fd, block.get(), kDatagramsPerTurn - 2);
     queue_.pop_front();
   }
@@ -519,7 +508,7 @@ std::optional<Result<size_t>> UdpSocket::receive_turn(uint8_t* buf, size_t len, 
 void UdpSocket::read_rest_of_turn(int fd, uint8_t* block, int reads) {
   for (int i = 0; i < reads; ++i) {
     sockaddr_storage sender{};
-    const ssize_t n = read_datagram(fd, block, BufferPool::kBlockSize, &sender, MSG_DONTWAIT);
+    const ssize_t n = platform::receive_datagram(fd, block, BufferPool::kBlockSize, &sender);
     if (n < 0) return;
     arrive(block, static_cast<size_t>(n), reinterpret_cast<const sockaddr*>(&sender));
   }
@@ -542,7 +531,9 @@ Status UdpSocket::set_membership(const std::vector<uint8_t>& request, bool join)
   IpAddress interface = IpAddress::v4(request[4], request[5], request[6], request[7]);
   // igmp_joingroup refuses a group that is not multicast (ERR_VAL).
   if (!group.is_multicast()) return Error::os(MP_EINVAL);
-  if (interface.is_any()) interface = IpAddress::loopback();
+  // The emulated camera's interfaces are loopback: unless exposed, a membership never joins
+  // a group on another of the host's interfaces (whose address the request may name).
+  if (interface.is_any() || !stack_->expose_wildcard()) interface = IpAddress::loopback();
   Status opened = open_handle(MP_AF_INET);
   if (!opened) return opened;
   const int r = uv_udp_set_membership(handle_, group.to_string().c_str(), interface.to_string().c_str(),

@@ -45,6 +45,26 @@ TEST(FaultSpec, RejectsNonsenseWithAReason) {
   }
 }
 
+// Times past a day or past any integer, byte counts past 10^18, nothing, negative: refused
+// before any conversion to an integer (which would overflow).
+TEST(FaultSpec, RefusesValuesAtAndPastTheEdges) {
+  for (const char* bad :
+       {"reset@99999999999999999999s", "reset@18446744073709551616ms", "reset@9223372036854775808ms",
+        "reset@86400001ms", "reset@86401s", "reset@1e3ms", "reset@-1s", "reset@nan", "reset@infs",
+        "link-down@1s for 0s", "link-down@1s for 0.0004ms", "link-down@1s for 99999999999999999999s",
+        "link-down@1s for 86401s", "close@99999999999999999999KB", "close@1000000000000001KB", "close@-1B",
+        "reset@100000000000000000000000000000000000000000000000000s", "reset@1.2.3s", "reset@."}) {
+    auto fault = parse_fault(bad);
+    ASSERT_FALSE(fault) << bad;
+    EXPECT_EQ(fault.error().kind, ErrorKind::value) << bad;
+  }
+  EXPECT_EQ(*parse_fault("reset@86400s")->at_ms, 86'400'000);
+  EXPECT_EQ(*parse_fault("link-down@0ms for 86400000ms")->for_ms, 86'400'000);
+  EXPECT_EQ(*parse_fault("reset@0s")->at_ms, 0);
+  EXPECT_EQ(*parse_fault("close@0B")->at_bytes, 0u);
+  EXPECT_EQ(*parse_fault("close@1000000000000000000B")->at_bytes, 1'000'000'000'000'000'000u);
+  EXPECT_EQ(*parse_fault("close@2GiB")->at_bytes, uint64_t{2} << 30);
+}
 
 TEST(Faults, ResetAtATime) {
   Connected c;

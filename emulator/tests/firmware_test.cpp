@@ -115,7 +115,7 @@ TEST(Firmware, NonBlockingConnectOnASlowLinkIsInProgress) {
   auto stack = Stack::create();
   LinkConditions link;
   link.latency_ms = 4;  // a 4 ms round trip: longer than the connect's poll
-  stack->set_conditions(link);
+  ASSERT_TRUE(stack->set_conditions(link));
   Fd listener = tcp_listener();
   auto s = open(stack, MP_SOCK_STREAM);
   s->set_timeout_ms(0);
@@ -126,7 +126,7 @@ TEST(Firmware, NonBlockingConnectOnALinkFasterThanThePollCompletes) {
   auto stack = Stack::create();
   LinkConditions link;
   link.latency_ms = 0.4;  // a 0.4 ms round trip: within the connect's 1 ms poll
-  stack->set_conditions(link);
+  ASSERT_TRUE(stack->set_conditions(link));
   Fd listener = tcp_listener();
   auto s = open(stack, MP_SOCK_STREAM);
   s->set_timeout_ms(0);
@@ -221,7 +221,7 @@ TEST(Firmware, ResetAfterDataOverAShapedLinkKeepsTheData) {
   Connected c;
   LinkConditions link;
   link.latency_ms = 10;
-  c.stack->set_conditions(link);
+  ASSERT_TRUE(c.stack->set_conditions(link));
   ASSERT_TRUE(send_all(c.server.get(), "0123456789"));
   ASSERT_TRUE(c.stack->sleep_ms(30));
   reset_close(c.server);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <set>
 #include <thread>
 #include <vector>
@@ -25,7 +26,7 @@ LinkConditions latency(double ms) {
 
 TEST(Link, LatencyDelaysTheRoundTrip) {
   Connected c(*find_profile("desktop"));
-  c.stack->set_conditions(latency(120));
+  ASSERT_TRUE(c.stack->set_conditions(latency(120)));
   const uint8_t ping[4] = {'p', 'i', 'n', 'g'};
   const auto start = Clock::now();
   ASSERT_EQ(*c.client->send(ping, 4), 4u);
@@ -44,7 +45,7 @@ TEST(Link, LatencyDelaysTheRoundTrip) {
 
 TEST(Link, ConnectTakesARoundTrip) {
   auto stack = Stack::create(*find_profile("desktop"));
-  stack->set_conditions(latency(150));
+  ASSERT_TRUE(stack->set_conditions(latency(150)));
   Fd listener = tcp_listener();
   auto client = open(stack, MP_SOCK_STREAM);
   const auto start = Clock::now();
@@ -54,7 +55,7 @@ TEST(Link, ConnectTakesARoundTrip) {
 
 TEST(Link, ARefusalTakesTheRoundTripToo) {
   auto stack = Stack::create(*find_profile("desktop"));
-  stack->set_conditions(latency(200));
+  ASSERT_TRUE(stack->set_conditions(latency(200)));
   uint16_t closed_port = 0;
   {
     Fd probe = tcp_listener();
@@ -72,7 +73,7 @@ TEST(Link, BandwidthPacesABulkSend) {
   Connected c(*find_profile("desktop"));
   LinkConditions slow;
   slow.bandwidth_bps = 1'000'000;  // 125 kB/s
-  c.stack->set_conditions(slow);
+  ASSERT_TRUE(c.stack->set_conditions(slow));
   std::vector<uint8_t> data(50'000, 'b');
   std::string received;
   std::thread reader([&] { received = recv_exactly(c.server.get(), data.size()); });
@@ -92,7 +93,7 @@ TEST(Link, BandwidthPacesACameraSizedSendBuffer) {
   Connected c(default_profile());
   LinkConditions slow;
   slow.bandwidth_bps = 1'000'000;
-  c.stack->set_conditions(slow);
+  ASSERT_TRUE(c.stack->set_conditions(slow));
   std::vector<uint8_t> data(40'000, 'c');
   std::string received;
   std::thread reader([&] { received = recv_exactly(c.server.get(), data.size()); });
@@ -112,7 +113,7 @@ TEST(Link, TcpLossIsDelayNotDamage) {
   LinkConditions lossy;
   lossy.loss = 0.3;
   lossy.seed = 7;
-  c.stack->set_conditions(lossy);
+  ASSERT_TRUE(c.stack->set_conditions(lossy));
   std::vector<uint8_t> data(20'000);
   for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 31);
   std::string received;
@@ -130,7 +131,7 @@ TEST(Link, LargeSegmentsCrossTheLinkIntact) {
   LinkConditions lossy = latency(1);
   lossy.loss = 0.01;
   lossy.seed = 5;
-  c.stack->set_conditions(lossy);
+  ASSERT_TRUE(c.stack->set_conditions(lossy));
   std::string data(2 << 20, '\0');
   for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>((i * 131) >> 3);
   bool sent = true;
@@ -164,7 +165,7 @@ std::set<int> udp_survivors(uint64_t seed, double loss) {
   LinkConditions lossy;
   lossy.loss = loss;
   lossy.seed = seed;
-  stack->set_conditions(lossy);
+  EXPECT_TRUE(stack->set_conditions(lossy));
   Fd peer = udp_socket();
   auto s = open(stack, MP_SOCK_DGRAM);
   for (int i = 0; i < 100; ++i) {
@@ -223,6 +224,154 @@ TEST(Link, DownRefusesNewTrafficAndStallsConnections) {
   auto got = c.client->recv(in, 4, 0);
   ASSERT_TRUE(got);
   EXPECT_EQ(*got, 2u);
+}
+
+}  // namespace
+}  // namespace mpsock
+
+namespace mpsock {
+namespace {
+
+using namespace mpsock::test;
+using std::chrono::milliseconds;
+
+LinkConditions dead_link() {
+  LinkConditions dead;
+  dead.loss = 1.0;
+  return dead;
+}
+
+// At 100% loss nothing crosses, TCP included: every retransmission is lost too. The script's
+// timeouts expire as they would on the camera.
+TEST(Link, FullLossLetsNoTcpDataCross) {
+  Connected c(default_profile());
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.stack->set_conditions(dead_link()));
+  const uint8_t ping[4] = {'p', 'i', 'n', 'g'};
+  ASSERT_EQ(*c.client->send(ping, 4), 4u);
+  pollfd peer{c.server.get(), POLLIN, 0};
+  EXPECT_EQ(::poll(&peer, 1, 1500), 0) << "data crossed a link that loses everything";
+
+  ASSERT_TRUE(send_all(c.server.get(), "pong"));
+  c.client->set_timeout_ms(800);
+  uint8_t buf[8];
+  const auto start = Clock::now();
+  auto got = c.client->recv(buf, sizeof(buf), 0);
+  ASSERT_FALSE(got);
+  EXPECT_TRUE(got.error().is_os(MP_ETIMEDOUT));
+  EXPECT_GE(Clock::now() - start, milliseconds(750));
+
+  // Nothing is acknowledged either: the send buffer fills and a send that needs room times out.
+  std::vector<uint8_t> data(2 * default_profile().tcp_snd_buf, 'd');
+  c.client->set_timeout_ms(500);
+  Status all = c.client->sendall(data.data(), data.size());
+  ASSERT_FALSE(all);
+  EXPECT_TRUE(all.error().is_os(MP_ETIMEDOUT));
+  EXPECT_TRUE(c.stack->add_fault("reset"));  // no graceful close to wait for at the end
+}
+
+TEST(Link, FullLossLetsNoConnectionStart) {
+  auto stack = Stack::create(default_profile());
+  ASSERT_TRUE(stack->set_conditions(dead_link()));
+  Fd listener = tcp_listener();
+  auto client = open(stack, MP_SOCK_STREAM);
+  // Longer than a lost SYN and a lost answer each cost at lower loss (a retransmission timeout).
+  client->set_timeout_ms(2000);
+  const auto start = Clock::now();
+  Status connected = client->connect(endpoint(local_port(listener.get())));
+  ASSERT_FALSE(connected);
+  EXPECT_TRUE(connected.error().is_os(MP_ETIMEDOUT));
+  EXPECT_GE(Clock::now() - start, milliseconds(1950));
+  client->close();
+}
+
+// When the loss ends, what the dead link held is retransmitted and arrives, in order.
+TEST(Link, WhatADeadLinkHeldArrivesOnceItCarriesAgain) {
+  Connected c(default_profile());
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.stack->set_conditions(dead_link()));
+  const uint8_t first[5] = {'f', 'i', 'r', 's', 't'};
+  ASSERT_EQ(*c.client->send(first, 5), 5u);
+  ASSERT_TRUE(send_all(c.server.get(), "pong"));
+  pollfd peer{c.server.get(), POLLIN, 0};
+  EXPECT_EQ(::poll(&peer, 1, 300), 0);
+  ASSERT_TRUE(c.stack->set_conditions(latency(20)));
+  const uint8_t second[6] = {'s', 'e', 'c', 'o', 'n', 'd'};
+  ASSERT_EQ(*c.client->send(second, 6), 6u);
+  EXPECT_EQ(recv_exactly(c.server.get(), 11), "firstsecond");
+  c.client->set_timeout_ms(3000);
+  uint8_t buf[8];
+  auto got = c.client->recv(buf, sizeof(buf), 0);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(buf), *got), "pong");
+}
+
+TEST(Link, FullLossLosesEveryDatagram) { EXPECT_TRUE(udp_survivors(3, 1.0).empty()); }
+
+TEST(Link, ConditionsAreCheckedAtTheEdges) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  auto stack = Stack::create(default_profile());
+  LinkConditions before;
+  before.latency_ms = 5;
+  ASSERT_TRUE(stack->set_conditions(before));
+  std::vector<LinkConditions> bad;
+  for (double ms : {nan, inf, -inf, -1.0, -1e-9, 86'400'000.5, 1e20, 1.8446744073709552e19}) {
+    LinkConditions c;
+    c.latency_ms = ms;
+    bad.push_back(c);
+    c = LinkConditions();
+    c.jitter_ms = ms;
+    bad.push_back(c);
+  }
+  for (double bps : {nan, inf, -inf, -1.0, 0.5, 1e-300}) {
+    LinkConditions c;
+    c.bandwidth_bps = bps;
+    bad.push_back(c);
+  }
+  for (double loss : {nan, inf, -0.01, 1.0001, 2.0}) {
+    LinkConditions c;
+    c.loss = loss;
+    bad.push_back(c);
+  }
+  for (const LinkConditions& c : bad) {
+    Status checked = check_conditions(c);
+    ASSERT_FALSE(checked);
+    EXPECT_EQ(checked.error().kind, ErrorKind::value);
+    EXPECT_FALSE(stack->set_conditions(c));
+    EXPECT_EQ(stack->conditions().latency_ms, 5.0);  // a refused change changes nothing
+  }
+  LinkConditions edges;
+  edges.latency_ms = 86'400'000;
+  edges.jitter_ms = 86'400'000;
+  edges.bandwidth_bps = 1;
+  edges.loss = 1;
+  edges.seed = UINT64_MAX;
+  EXPECT_TRUE(check_conditions(edges));
+  edges.bandwidth_bps = 1e300;  // as good as unlimited
+  EXPECT_TRUE(check_conditions(edges));
+  EXPECT_TRUE(check_conditions(LinkConditions()));  // 0: no latency, unlimited, no loss
+}
+
+// The slowest link and the longest delays schedule data far ahead, in range (UBSan checks).
+TEST(Link, SlowestLinkAndLongestDelaysStayInRange) {
+  Connected c(default_profile());
+  ASSERT_TRUE(c.ok());
+  LinkConditions slow;
+  slow.latency_ms = 86'400'000;
+  slow.jitter_ms = 86'400'000;
+  slow.bandwidth_bps = 1;
+  slow.loss = 0.5;
+  ASSERT_TRUE(c.stack->set_conditions(slow));
+  std::vector<uint8_t> data(default_profile().tcp_snd_buf, 's');
+  c.client->set_timeout_ms(200);
+  EXPECT_EQ(*c.client->send(data.data(), data.size()), data.size());
+  ASSERT_TRUE(send_all(c.server.get(), std::string(3000, 'r')));
+  uint8_t buf[100];
+  auto got = c.client->recv(buf, sizeof(buf), 0);
+  ASSERT_FALSE(got);
+  EXPECT_TRUE(got.error().is_os(MP_ETIMEDOUT));
+  EXPECT_TRUE(c.stack->add_fault("reset"));
 }
 
 }  // namespace

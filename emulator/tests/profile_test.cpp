@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <string>
 #include <vector>
 
@@ -49,6 +51,43 @@ TEST(Profiles, BoardProfilesCiteTheirLwipopts) {
     EXPECT_NE(profile.source.find("TCP_MSS " + std::to_string(profile.tcp_mss)), std::string::npos)
         << profile.name;
     EXPECT_NE(profile.source.find("MEMP_NUM_TCP_PCB 5"), std::string::npos) << profile.name;
+  }
+}
+
+TEST(Profiles, BoardsSayWhereTheirFilesAre) {
+  // OpenMV's boards: the flash at "/", main.py at power-on only; MicroPython's stm32 port: the
+  // flash at /flash, on sys.path, main.py at every soft reset into the friendly REPL.
+  const Profile& rt1062 = default_profile();
+  EXPECT_EQ(rt1062.flash_mount, "/");
+  EXPECT_EQ(rt1062.sys_path, (std::vector<std::string>{"", ".frozen", "/lib"}));
+  EXPECT_FALSE(rt1062.main_at_soft_reset);
+  const Profile* stm32 = find_profile("stm32-generic");
+  ASSERT_NE(stm32, nullptr);
+  EXPECT_EQ(stm32->flash_mount, "/flash");
+  EXPECT_EQ(stm32->sys_path, (std::vector<std::string>{"", ".frozen", "/flash", "/flash/lib"}));
+  EXPECT_TRUE(stm32->main_at_soft_reset);
+  for (const Profile& profile : builtin_profiles()) {
+    EXPECT_EQ(profile.flash_mount.front(), '/') << profile.name;
+    EXPECT_EQ(profile.sys_path.front(), "") << profile.name;  // the current folder first
+  }
+}
+
+TEST(Profiles, BoardsSayWhoTheyAre) {
+  const Profile& rt1062 = default_profile();
+  EXPECT_EQ(rt1062.platform, "mimxrt");
+  EXPECT_NE(rt1062.machine.find("MIMXRT1062"), std::string::npos);
+  EXPECT_EQ(rt1062.epoch_year, 1970);
+  EXPECT_EQ(find_profile("openmv-ae3")->platform, "alif");
+  EXPECT_EQ(find_profile("openmv-ae3")->epoch_year, 2000);
+  EXPECT_EQ(find_profile("openmv-n6")->platform, "pyboard");
+  for (const Profile& profile : builtin_profiles()) {
+    EXPECT_GT(profile.heap_size, 0u) << profile.name;
+    EXPECT_GT(profile.cpu_hz, 0u) << profile.name;
+    EXPECT_FALSE(profile.machine.empty()) << profile.name;
+    const auto& modules = profile.builtin_modules;
+    for (const char* name : {"socket", "select", "sys", "os", "time", "gc", "machine", "micropython"}) {
+      EXPECT_NE(std::find(modules.begin(), modules.end(), name), modules.end()) << profile.name << " " << name;
+    }
   }
 }
 

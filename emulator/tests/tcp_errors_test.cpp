@@ -95,7 +95,7 @@ TEST(TcpErrors, NonBlockingConnectIsInProgressThenWritable) {
   auto stack = Stack::create();
   LinkConditions slow;
   slow.latency_ms = 20;
-  stack->set_conditions(slow);
+  ASSERT_TRUE(stack->set_conditions(slow));
   Fd listener = tcp_listener();
   auto s = open(stack, MP_SOCK_STREAM);
   s->set_timeout_ms(0);

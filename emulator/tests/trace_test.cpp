@@ -81,6 +81,72 @@ TEST(Trace, ResetEventCarriesTheErrno) {
   EXPECT_FALSE(has_line(lines, {"\"event\":\"reset\"", "\"bytes\""}));
 }
 
+TEST(Trace, RecordsStreamCalls) {
+  char path[] = "/tmp/mpsock-trace-XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
+  Connected c;
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.stack->trace().open(path));
+  c.client->set_timeout_ms(0);
+  uint8_t buf[16];
+  EXPECT_FALSE(c.client->read(buf, sizeof(buf))->has_value());  // nothing yet: None
+  const uint8_t data[4] = {'a', 'b', '\n', 'c'};
+  EXPECT_EQ(**c.client->write(data, 4), 4u);
+  ASSERT_EQ(::send(c.server.get(), "line\nrest", 9, 0), 9);
+  c.client->set_timeout_ms(2000);
+  EXPECT_EQ(**c.client->readline(-1), "line\n");
+  EXPECT_EQ(**c.client->read(buf, 4), 4u);
+  c.stack->trace().close();
+  const auto lines = lines_of(path);
+  std::remove(path);
+  EXPECT_TRUE(has_line(lines, {"\"call\":\"read\"", "\"len\":16", "\"result\":null"}));
+  EXPECT_TRUE(has_line(lines, {"\"call\":\"write\"", "\"len\":4", "\"result\":4"}));
+  EXPECT_TRUE(has_line(lines, {"\"call\":\"readline\"", "\"result\":5"}));
+  EXPECT_TRUE(has_line(lines, {"\"call\":\"read\"", "\"len\":4", "\"result\":4"}));
+}
+
+// A trace stops at its size limit, on a whole line, and says so in its last record.
+TEST(Trace, StopsAtItsLimitAndSaysSo) {
+  char path[] = "/tmp/mpsock-trace-XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
+  auto stack = Stack::create();
+  ASSERT_TRUE(stack->trace().open(path, 4096));
+  for (int i = 0; i < 1000; ++i) stack->trace().write(TraceRecord().add("event", "tick").add("n", i));
+  EXPECT_FALSE(stack->trace().enabled());
+  stack->trace().close();
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  const auto size = static_cast<size_t>(in.tellg());
+  const auto lines = lines_of(path);
+  std::remove(path);
+  EXPECT_LE(size, 4096u);
+  EXPECT_GT(size, 3000u);
+  ASSERT_GE(lines.size(), 2u);
+  for (const std::string& line : lines) EXPECT_EQ(line.back(), '}') << line;
+  EXPECT_NE(lines.back().find("\"event\":\"trace-limit\""), std::string::npos) << lines.back();
+  EXPECT_NE(lines.back().find("\"limit\":4096"), std::string::npos) << lines.back();
+}
+
+TEST(Trace, UnlimitedWhenAskedAndTooSmallALimitIsRefused) {
+  char path[] = "/tmp/mpsock-trace-XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
+  auto stack = Stack::create();
+  Status tiny = stack->trace().open(path, 10);
+  ASSERT_FALSE(tiny);
+  EXPECT_EQ(tiny.error().kind, ErrorKind::value);
+  ASSERT_TRUE(stack->trace().open(path, Trace::kUnlimited));
+  for (int i = 0; i < 2000; ++i) stack->trace().write(TraceRecord().add("event", "tick").add("n", i));
+  EXPECT_TRUE(stack->trace().enabled());
+  stack->trace().close();
+  EXPECT_EQ(lines_of(path).size(), 2000u);
+  std::remove(path);
+}
+
 TEST(Trace, OffByDefault) {
   auto stack = Stack::create();
   EXPECT_FALSE(stack->trace().enabled());

@@ -182,7 +182,7 @@ TEST(UdpReceiveTurn, LossyLinkStillShapesWhatArrives) {
   auto stack = Stack::create();
   LinkConditions lossy;
   lossy.loss = 1.0;
-  stack->set_conditions(lossy);
+  ASSERT_TRUE(stack->set_conditions(lossy));
   Receiver r(false, stack);
   Fd peer = udp_socket();
   native_sendto(peer.get(), "gone", r.port);

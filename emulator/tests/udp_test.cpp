@@ -186,7 +186,7 @@ TEST(Udp, ADatagramOnAShapedLinkGoesOutWhileTheScriptDoesSomethingElse) {
   auto stack = Stack::create();
   LinkConditions link;
   link.latency_ms = 2;
-  stack->set_conditions(link);
+  ASSERT_TRUE(stack->set_conditions(link));
   auto s = open(stack, MP_SOCK_DGRAM);
   s->set_event_hook([] {});
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the network thread sleeps

@@ -5,6 +5,8 @@ import os
 import re
 import signal
 import subprocess
+import sys
+import time
 
 import pytest
 from mpsock.firmware_shim.transport import SerialTransport
@@ -81,3 +83,73 @@ def test_virtual_camera_refuses_an_unknown_profile():
         timeout=COMMAND_TIMEOUT,
     )
     assert result.returncode == 2 and "unknown profile" in result.stderr
+
+
+# A process that starts a virtual camera and then dies without stopping it (killed, crashed):
+# by the command, or through the API in its own process.
+ORPHANING_PARENTS = {
+    "command": """
+import subprocess, sys
+camera = subprocess.Popen(["mpsock", "virtual-camera"], stdout=subprocess.PIPE, text=True)
+camera.stdout.readline()
+print(camera.pid, flush=True)
+sys.stdin.read()
+""",
+    "api": """
+import os, sys
+from mpsock.firmware_shim.virtual_camera import VirtualCamera
+camera = VirtualCamera()
+camera.start()
+print(os.getpid(), flush=True)
+sys.stdin.read()
+""",
+}
+
+
+def _descendants(pid):
+    found = []
+    try:
+        for task in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/children" % (pid, task)) as listing:
+                children = [int(child) for child in listing.read().split()]
+            for child in children:
+                found += [child] + _descendants(child)
+    except OSError:
+        pass
+    return found
+
+
+def _alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("how", sorted(ORPHANING_PARENTS))
+def test_the_virtual_camera_ends_when_its_parent_goes_away(how):
+    parent = subprocess.Popen(
+        [sys.executable, "-c", ORPHANING_PARENTS[how]],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    left = []
+    try:
+        camera = int(parent.stdout.readline())
+        left = ([camera] if camera != parent.pid else []) + _descendants(camera)
+        assert any("interpreter_main" in open("/proc/%d/cmdline" % pid).read() for pid in left)
+        parent.kill()
+        parent.wait(COMMAND_TIMEOUT)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(pid) for pid in left):
+            # An interpreter the camera starts meanwhile must end too.
+            left += [pid for pid in _descendants(camera) if pid not in left]
+            time.sleep(0.1)
+        assert [pid for pid in left if _alive(pid)] == []
+    finally:
+        for pid in [parent.pid] + left:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        parent.wait(COMMAND_TIMEOUT)

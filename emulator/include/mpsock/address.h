@@ -21,6 +21,9 @@ struct IpAddress {
   static IpAddress any(int family = MP_AF_INET);
   static IpAddress v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d);
   static IpAddress loopback(int family = MP_AF_INET);
+  // Loopback written the way `ip` is: 127.0.0.1, ::1, or ::ffff:127.0.0.1 for an IPv4-mapped
+  // address (so a dual-stack socket still takes IPv4).
+  static IpAddress loopback_like(const IpAddress& ip);
 
   // Parses a numeric address the way lwIP's ipaddr_aton does: IPv4 in every inet_aton form
   // ("1.2.3.4", "1.2.3", "0x7f.1", octal parts), trailing white space and what follows it
@@ -29,8 +32,12 @@ struct IpAddress {
   static std::optional<IpAddress> parse(std::string_view text, bool allow_ipv6);
 
   bool is_any() const;
+  bool is_v4_mapped() const;  // ::ffff:a.b.c.d
+  // The wildcard in any spelling: 0.0.0.0, ::, or the IPv4 wildcard mapped (::ffff:0.0.0.0).
+  bool is_wildcard() const;
+  // 127/8, ::1, or 127/8 IPv4-mapped; the zone does not matter.
   bool is_loopback() const;
-  bool is_multicast() const;
+  bool is_multicast() const;  // IPv4-mapped too
   bool is_limited_broadcast() const;  // 255.255.255.255
   std::string to_string() const;      // "1.2.3.4" / "::1"
 

@@ -26,8 +26,9 @@ struct Fault {
 };
 
 // Parses "KIND[:NAME][@WHEN][ for DURATION]", e.g. "reset@2s", "link-down@5s for 3s",
-// "dns-fail:example.com", "close@64KB". WHEN is a time (ms, s) or a byte count (B, KB, MB,
-// KiB, MiB); without it the fault happens at once. ValueError with the reason otherwise.
+// "dns-fail:example.com", "close@64KB". WHEN is a time (ms, s; up to a day) or a byte count
+// (B, KB, MB, GB, KiB, MiB, GiB; up to 10^18), see quantity.h; without it the fault happens
+// at once. ValueError with the reason otherwise.
 Result<Fault> parse_fault(std::string_view spec);
 
 // The spec back in its canonical form (for traces and messages).

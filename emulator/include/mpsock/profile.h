@@ -43,7 +43,9 @@ struct Profile {
 
   // ---- The firmware the profile follows ----
   std::string firmware = "OpenMV firmware 5.0.0";  // the release, as `mpsock profiles` names it
-  MicroPythonVersion micropython = kNewestFollowed;  // the MicroPython release it is built on
+  // The MicroPython release it is built on: the socket module's behaviour (firmware.h) and
+  // what sys.implementation, sys.version and os.uname() report, one fact for both.
+  MicroPythonVersion micropython = kNewestFollowed;
   // A loopback interface (LWIP_NETIF_LOOPBACK). The camera boards have none: a script cannot
   // reach a socket of its own camera, by 127.0.0.1 or by its own address. Without one,
   // 127.0.0.1 still stands for the desktop, which plays the rest of the LAN.
@@ -51,6 +53,30 @@ struct Profile {
   // SO_SNDTIMEO and SO_RCVTIMEO: not in the lwIP socket module; boards whose WiFi module runs
   // its own sockets (WINC1500, NINA) have them, and so does the desktop profile.
   bool timeout_options = false;
+
+  // The board as a script sees it through sys, os, time and gc (MicroPython's port and board
+  // configuration: mpconfigport.h, mpconfigboard.h, the firmware's manifest).
+  std::string platform = "linux";   // sys.platform, os.uname().sysname (MICROPY_PY_SYS_PLATFORM)
+  std::string machine;              // "BOARD with MCU": sys.implementation._machine, os.uname().machine
+  std::string build;                // sys.implementation._build (the board's folder name)
+  std::string mpy_arch;             // native code architecture (sys.implementation._mpy), "" for none
+  int epoch_year = 1970;            // time.gmtime(0)[0]: 1970 or 2000 (MICROPY_EPOCH_IS_1970)
+  size_t heap_size = 0;             // the GC heap: gc.mem_free() + gc.mem_alloc()
+  // Modules built into the firmware (C): importable also with a `u` prefix (import ujson).
+  std::vector<std::string> builtin_modules;
+  // Python libraries frozen into the firmware: importable by their own name only.
+  std::vector<std::string> frozen_modules;
+  // Whether modules no board has come from CPython (the desktop profile) or fail to import.
+  bool host_modules = false;
+  size_t unique_id_size = 8;  // bytes of machine.unique_id()
+  uint32_t cpu_hz = 0;        // machine.freq()
+
+  // The board's filesystem and boot (the port's main.c): where the flash filesystem is mounted
+  // (and the current folder at boot), sys.path at boot, and whether main.py runs at every soft
+  // reset into the friendly REPL or only at power-on and hard reset. boot.py runs at every boot.
+  std::string flash_mount = "/";
+  std::vector<std::string> sys_path = {"", ".frozen", "/lib"};
+  bool main_at_soft_reset = false;
 
   // 0 in a count or size means "no limit" (the desktop profile).
   static constexpr int unlimited = 0;

@@ -166,6 +166,12 @@ class Socket : public std::enable_shared_from_this<Socket> {
   // `bytes` goes in the record when not negative; so does `error` when not zero.
   void trace_event(const char* event, int64_t bytes = -1, int error = 0);
 
+  // The stream methods without their trace record.
+  Result<std::optional<size_t>> read_stream(uint8_t* buf, size_t len);
+  Result<std::optional<std::string>> read_all_stream();
+  Result<std::optional<std::string>> readline_stream(int64_t max);
+  Result<std::optional<size_t>> write_stream(const uint8_t* data, size_t len);
+
   // The stream layer's primitives: one receive / one send as modlwip's stream read/write.
   virtual Result<size_t> stream_recv_once(uint8_t* buf, size_t len) = 0;
   virtual Result<size_t> stream_send_once(const uint8_t* data, size_t len) = 0;

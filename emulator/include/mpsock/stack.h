@@ -71,8 +71,8 @@ class Stack : public std::enable_shared_from_this<Stack> {
 
   void set_interrupt_source(InterruptSource* source);
 
-  // Lets connections bind to the host's wildcard address. Off by default: a script binding
-  // "0.0.0.0" listens on the host's loopback only.
+  // Lets sockets bind to the host's wildcard and its other addresses (see host_bind). Off by
+  // default: whatever a script binds, it listens on the host's loopback only.
   void set_expose_wildcard(bool expose) { expose_wildcard_ = expose; }
   bool expose_wildcard() const { return expose_wildcard_; }
 
@@ -85,8 +85,8 @@ class Stack : public std::enable_shared_from_this<Stack> {
 
   // ---- The emulated link ----
   // Latency, jitter, bandwidth and loss between the camera and the world. Applies to data
-  // sent and received from now on.
-  void set_conditions(const LinkConditions& conditions);
+  // sent and received from now on. Conditions check_conditions refuses change nothing.
+  Status set_conditions(const LinkConditions& conditions);
   LinkConditions conditions() const;
   // The WiFi association: while down, connect and sendto fail with EHOSTUNREACH, names do not
   // resolve, and connections stall until it is back.
@@ -110,6 +110,12 @@ class Stack : public std::enable_shared_from_this<Stack> {
 
   // With `lock` held: runs the loop until `ready()` is true, the deadline passes or a signal
   // stops the wait. `ready` is evaluated with the lock held.
+  //
+  // The invariant every caller keeps: `ready` says false only while what would make it true
+  // is bound to wake the waiter: an event on the loop (which all waiters poll), a timer of the
+  // loop (each sleep ends by the next one), or notify_changed(). What changes with no event
+  // (the kernel's count of unacknowledged bytes) needs a timer, armed by the very look that
+  // found `ready` false: armed on a second look, it could miss a change between the two.
   WaitOutcome wait(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
                    const std::function<bool()>& ready);
   // As wait(), for a caller whose `ready` reads its data straight from the kernel when there
@@ -146,6 +152,9 @@ class Stack : public std::enable_shared_from_this<Stack> {
   // runs the loop while the count is above zero.
   void add_background_work();
   void remove_background_work();
+  // With the lock held: the network thread, if it is asleep in its wait, runs the loop again
+  // and plans its sleep afresh (a timer holding background work was moved sooner).
+  void wake_network_thread();
   // The network thread's turn: runs the loop until no background work is left.
   void serve_background_work();
 
@@ -178,9 +187,38 @@ class Stack : public std::enable_shared_from_this<Stack> {
   // the loopback rule above whatever this says.
   void set_own_addresses(std::vector<IpAddress> addresses);
 
-  // The host endpoint a script's endpoint stands for: the wildcard becomes loopback unless
-  // exposed, and the emulated LAN's broadcast address becomes loopback's.
-  IpAddress host_bind_address(const IpAddress& ip) const;
+  // ---- A test seam: the kernel's count of unacknowledged bytes ----
+  // A camera-sized send buffer is full while the peer has not acknowledged what the kernel
+  // sent (SIOCOUTQ). ACKs come in with no event, at any moment, so the order of an ACK and
+  // the looks at that count is the one race of a send that no timing can place. A probe
+  // answers in the kernel's stead: a test lands the ACK after exactly the look it chooses.
+  // `room` is a caller deciding whether to wait (send, poll, close), `ack_check` the timer
+  // that looks again while one waits.
+  enum class UnackedLook { room, ack_check };
+  // Called with the stack lock held, with what the kernel says; returns the count to use. It
+  // must not call into the stack. Empty (the default): the kernel's count is used.
+  using UnackedProbe = std::function<size_t(UnackedLook look, size_t kernel_count)>;
+  void set_unacked_probe(UnackedProbe probe);
+  // With the lock held: the count a look at `kernel_count` sees.
+  size_t unacked_seen(UnackedLook look, size_t kernel_count) {
+    return unacked_probe_ ? unacked_probe_(look, kernel_count) : kernel_count;
+  }
+
+  // Where a script's bind lands on the host. With --expose, the address as given. Without,
+  // nothing is reachable beyond loopback, whatever the address: a loopback address stays; a
+  // UDP socket on the wildcard (any spelling) or on a multicast group keeps that address tied
+  // to the loopback device, so the emulated LAN's broadcast and multicast reach it; the
+  // limited broadcast becomes the emulated LAN's; every other address (the wildcard for TCP,
+  // this host's own addresses, anyone else's) becomes loopback of its kind, as the camera's
+  // own address does (lwIP's tcp_bind and udp_bind take any address; only the camera's is
+  // ever reached, and the emulated camera's addresses are loopback's).
+  struct HostBind {
+    IpAddress ip;
+    bool loopback_device = false;  // also tie the socket to the loopback device
+  };
+  HostBind host_bind(const IpAddress& ip, bool datagram) const;
+  // The host endpoint a script's destination stands for: the emulated LAN's broadcast
+  // address becomes loopback's.
   IpAddress host_destination(const IpAddress& ip) const;
 
  private:
@@ -197,6 +235,7 @@ class Stack : public std::enable_shared_from_this<Stack> {
   std::unique_ptr<BufferPool> buffers_;
   InterruptSource* interrupts_ = nullptr;
   std::unique_ptr<NetworkThread> network_thread_;
+  Waiter* network_waiter_ = nullptr;  // the network thread's, once it has run
   int background_work_ = 0;
   uint64_t turns_ = 0;
   std::vector<Waiter*> waiters_;
@@ -217,6 +256,7 @@ class Stack : public std::enable_shared_from_this<Stack> {
   uint64_t link_bytes_ = 0;
   std::vector<Fault> faults_by_bytes_;
   std::vector<uv_timer_t*> timers_;
+  UnackedProbe unacked_probe_;
 };
 
 }  // namespace mpsock

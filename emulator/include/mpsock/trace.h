@@ -37,9 +37,18 @@ class TraceRecord {
 
 class Trace {
  public:
+  // A script calling in a tight loop writes megabytes of trace a second; past the limit the
+  // trace stops, with a last record saying so ({"event":"trace-limit","limit":N}), so a run
+  // cannot fill the disk.
+  static constexpr uint64_t kDefaultLimit = 100'000'000;  // 100 MB
+  static constexpr uint64_t kUnlimited = UINT64_MAX;
+  // Room for the closing record at least.
+  static constexpr uint64_t kSmallestLimit = 1024;
+
   ~Trace();
-  // Starts writing to `path` (truncated). EINVAL-style errors come back as OSError numbers.
-  Status open(const std::string& path);
+  // Starts writing to `path` (truncated), at most `limit` bytes. The file's errors come back as
+  // OSError numbers; a limit under kSmallestLimit is a ValueError.
+  Status open(const std::string& path, uint64_t limit = kDefaultLimit);
   void close();
   bool enabled() const { return enabled_.load(std::memory_order_relaxed); }
   void write(const TraceRecord& record);
@@ -49,6 +58,8 @@ class Trace {
   std::mutex mutex_;
   FILE* file_ = nullptr;
   Clock::time_point start_;
+  uint64_t limit_ = kDefaultLimit;
+  uint64_t written_ = 0;
 };
 
 }  // namespace mpsock
