@@ -1,6 +1,11 @@
-"""The lwIP limits of each OpenMV board, as the firmware behaviour reference lists them (§9
-"Limits by board"). The cases expect these numbers; a target's own claims about its limits
-are not trusted for that (an emulator profile with a wrong number must fail)."""
+"""The lwIP limits of each OpenMV board, as the firmware behaviour reference lists them
+(docs/firmware-behaviour.md §9 "Limits by board"). The cases expect these numbers; a target's
+own claims about its limits are not trusted for that (an emulator profile with a wrong number
+must fail). One limit depends on the MicroPython release (the UDP queue, 1 before v1.26)."""
+
+# The release the expected output assumes when the target does not say (the current OpenMV
+# firmware's, 5.0.0, built on MicroPython v1.28.0).
+CURRENT_RELEASE = "1.28.0"
 
 BOARDS = {
     "openmv-rt1062": {
@@ -66,6 +71,19 @@ def board_for_machine(machine):
     return None
 
 
-def board_limits(name):
+def release_tuple(text):
+    """ "1.24.0" (or "1.24", "v1.24") as (1, 24, 0); ValueError for anything else."""
+    parts = str(text).lstrip("vV").split(".")
+    if len(parts) not in (2, 3) or not all(part.isdigit() for part in parts):
+        raise ValueError("not a MicroPython release: %r (e.g. 1.24)" % (text,))
+    numbers = tuple(int(part) for part in parts)
+    return numbers + (0,) * (3 - len(numbers))
+
+
+def board_limits(name, release=None):
+    """The board's limits under MicroPython `release` (default: the current one)."""
     board = BOARDS[name]
-    return {fact: board[fact] for fact in LIMIT_FACTS}
+    limits = {fact: board[fact] for fact in LIMIT_FACTS}
+    if release_tuple(release or CURRENT_RELEASE) < (1, 26, 0):
+        limits["udp_queue"] = 1  # one datagram held before the UDP queue of v1.26
+    return limits

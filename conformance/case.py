@@ -1,7 +1,8 @@
 """A conformance case: one behaviour, one file in `cases/`.
 
 A case file holds
-- a docstring whose first line says what the firmware does (with the spec section);
+- a docstring whose first line says what the firmware does, with the section of the firmware
+  behaviour reference (docs/firmware-behaviour.md) it checks: "(reference §5 recv)";
 - `dut(ctl)`, the DUT part: MicroPython-subset code run on the target (its imports inside the
   function, only the modules in DUT_MODULES, no f-strings). `ctl` carries the host peer's
   addresses, the target's facts and the control channel (see dut_prelude.py);

@@ -5,11 +5,12 @@ import os
 import sys
 import time
 
+from . import boards
 from . import case as case_module
 from . import facts as facts_module
 from .compare import comparison_report
 from .junit import write_junit
-from .report import closing_line, final_report, progress_line
+from .report import closing_line, expected_release, final_report, progress_line
 from .runner import ERROR, FAIL, Session, run_cases
 from .targets import TargetError, make_target, target_kinds
 
@@ -21,6 +22,22 @@ def _fact(text):
         return facts_module.parse_override(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from error
+
+
+def _board(text):
+    if text not in boards.BOARDS:
+        raise argparse.ArgumentTypeError(
+            "unknown board %r (known: %s)" % (text, ", ".join(sorted(boards.BOARDS)))
+        )
+    return text
+
+
+def _release(text):
+    try:
+        numbers = boards.release_tuple(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+    return "%d.%d.%d" % numbers
 
 
 def register(commands):
@@ -40,7 +57,23 @@ def register(commands):
     parser.add_argument(
         "--host-ip",
         metavar="IP",
-        help="this machine's address as the board reaches it (needed for boards; default 127.0.0.1)",
+        help="this machine's address as the board reaches it (needed for boards; default 127.0.0.1); "
+        "the emulator and the virtual camera stay on 127.0.0.1 whatever this says",
+    )
+    parser.add_argument(
+        "--board",
+        type=_board,
+        metavar="NAME",
+        help="the board of a target that does not say which it is (%s): sets every board fact "
+        "(its lwIP limits) from that board's profile" % ", ".join(sorted(boards.BOARDS)),
+    )
+    parser.add_argument(
+        "--firmware",
+        type=_release,
+        metavar="VERSION",
+        help="the MicroPython release to expect (e.g. 1.24): an emulator target follows it; for "
+        "another target it is what the expected output assumes when the target does not say "
+        "(default: what the target reports, else %s, the current OpenMV firmware's)" % boards.CURRENT_RELEASE,
     )
     parser.add_argument(
         "-k",
@@ -73,9 +106,16 @@ def _chosen_cases(args):
 
 def _run_target(spec, args, cases, out):
     target = make_target(spec)
+    if args.firmware:
+        target.follow_firmware(args.firmware)
     started = time.monotonic()
-    with Session(target, args.host_ip, dict(args.facts)) as session:
-        print("conformance: %d cases on %s" % (len(cases), target.describe()), file=out, flush=True)
+    with Session(target, args.host_ip, dict(args.facts), args.board, args.firmware) as session:
+        print(
+            "conformance: %d cases on %s (%s)"
+            % (len(cases), target.describe(), expected_release(session.facts)),
+            file=out,
+            flush=True,
+        )
 
         def show(index, total, case, result):
             print(progress_line(index, total, case, result), file=out, flush=True)
@@ -103,7 +143,9 @@ def run_command(args, out=None):
     try:
         if args.compare:
             runs = [_run_target(spec, args, cases, out) for spec in args.compare]
-            lines, differing = comparison_report(runs[0][0], runs[1][0], runs[0][2], runs[1][2])
+            lines, differing = comparison_report(
+                runs[0][0], runs[1][0], runs[0][2], runs[1][2], runs[0][1], runs[1][1]
+            )
             print("\n".join(lines), file=out)
             return EXIT_FAILED if differing else EXIT_OK
         name, facts, results, seconds = _run_target(args.target, args, cases, out)

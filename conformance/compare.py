@@ -4,7 +4,7 @@ Two targets agree on a case when both match the firmware (each for its own board
 or both depart from it with the same output. A case one target skips is not compared; it is
 listed with the reason."""
 
-from .report import diff_lines
+from .report import diff_lines, expected_release
 from .runner import PASS, SKIP
 
 
@@ -21,8 +21,12 @@ def disagreements(results_a, results_b):
     return found
 
 
-def comparison_report(name_a, name_b, results_a, results_b):
-    lines = ["", "Comparison: A = %s, B = %s" % (name_a, name_b), ""]
+def comparison_report(name_a, name_b, results_a, results_b, facts_a=None, facts_b=None):
+    lines = ["", "Comparison: A = %s, B = %s" % (name_a, name_b)]
+    for label, facts in (("A", facts_a), ("B", facts_b)):
+        if facts:
+            lines.append("  %s: %s" % (label, expected_release(facts)))
+    lines.append("")
     differing = disagreements(results_a, results_b)
     for name, a, b in differing:
         lines.append("--- %s: A %s, B %s" % (name, a.outcome, b.outcome))

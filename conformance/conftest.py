@@ -20,6 +20,8 @@ def pytest_addoption(parser):
         help="where the DUT parts run: emulator[:PROFILE], exec:CMD, serial:PORT, virtual",
     )
     group.addoption("--host-ip", default=None, help="this machine's address as a board reaches it")
+    group.addoption("--board", default=None, help="the board of a target that does not say which it is")
+    group.addoption("--firmware", default=None, help="the MicroPython release to expect, e.g. 1.24")
     group.addoption(
         "--fact", dest="conformance_facts", action="append", default=[], metavar="NAME=VALUE",
         help="set or correct a capability fact of the target",
@@ -37,7 +39,11 @@ def conformance_session(request):
     config = request.config
     try:
         facts = dict(parse_override(text) for text in config.getoption("conformance_facts"))
-        session = Session(make_target(config.getoption("--target")), config.getoption("--host-ip"), facts)
+        target = make_target(config.getoption("--target"))
+        firmware = config.getoption("--firmware")
+        if firmware:
+            target.follow_firmware(firmware)
+        session = Session(target, config.getoption("--host-ip"), facts, config.getoption("--board"), firmware)
         session.start()
     except (TargetError, ValueError) as error:
         pytest.fail("conformance target unusable: %s" % error, pytrace=False)

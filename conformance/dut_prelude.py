@@ -74,6 +74,28 @@ class Control:
                 raise
         return -1
 
+    def keep_full(self, sock, rounds=30, limit=20000):
+        """After fill(): tops the send buffer up until it stays full. An ACK for data that was
+        in flight when fill() saw EAGAIN frees room a moment later (on a fast link, between two
+        calls), so this waits 100 ms and queues more until a pause frees nothing: then the
+        peer's window is shut and nothing is in flight. True once it stays full."""
+        import time
+
+        chunk = bytes(1000)
+        for _ in range(rounds):
+            time.sleep_ms(100)
+            took = 0
+            for _ in range(limit):
+                try:
+                    took += sock.send(chunk)
+                except OSError as e:
+                    if e.args[0] == 11:
+                        break
+                    raise
+            if took == 0:
+                return True
+        return False
+
     def send_until_error(self, sock, tries=20):
         """Blocking sends of 1000 bytes (under the socket's timeout) to a peer that does not
         read, until one raises; returns (errno, ms that send waited), or (None, 0). A host

@@ -60,12 +60,36 @@ def probe(ctl):
         pass
     fact("ipv6", ipv6)
 
+    # The MicroPython release: the expected output of the cases whose behaviour changed
+    # between releases depends on it.
+    release = None
+    if sys.implementation.name == "micropython":
+        release = "%d.%d.%d" % tuple(sys.implementation.version[:3])
+
+    # Whether the board has a DNS server (a static configuration may have none).
+    dns = None
+    try:
+        import network
+
+        try:
+            server = network.ipconfig("dns")
+        except Exception:  # noqa: BLE001 - older firmware: no ipconfig
+            server = None
+        if server is not None:
+            dns = server != "0.0.0.0"
+    except ImportError:
+        pass
+    fact("dns", dns)
+
     # An emulator says which board profile it stands for; a board says it in _machine.
     try:
         import mpsock
 
         profile = mpsock.current_profile()
-        for key in ("name", "strict_surface", "tcp_mss", "tcp_wnd", "tcp_snd_buf", "tcp_pcbs", "udp_queue"):
+        release = profile["micropython"]
+        keys = ("name", "strict_surface", "timeout_options", "loopback")
+        keys += ("tcp_mss", "tcp_wnd", "tcp_snd_buf", "tcp_pcbs", "udp_queue")
+        for key in keys:
             fact("profile_" + key, profile[key])
         fact("profile_listen_backlog", profile["listen_backlog"])
         fact("profile_mem_size", profile["mem_size"])
@@ -74,6 +98,7 @@ def probe(ctl):
             fact("profile_udp_sockets", profile["udp_pcbs"] - profile["udp_pcbs_for_system"])
     except ImportError:
         pass
+    fact("micropython", release)
 
     # The host learns the DUT's address from where this datagram comes from.
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -87,11 +87,23 @@ class Peer:
     def unanswering_port(self):
         """A port whose listener's accept queue is full: the host drops SYNs to it, so a
         connect there stays in progress until it times out."""
-        _, port = self.listen(0)
+        _, port, _ = self.slow_listener()
+        return port
+
+    def slow_listener(self):
+        """A listener that answers no SYN until `answer()` is called: (listener, port, answer).
+        Until then a connect to it stays in progress, however fast the link; after it, the
+        DUT's next SYN retransmission (about 1 s later on this machine, 3 s on lwIP) connects,
+        and peer.accept(listener=listener) returns that connection."""
+        listener, port = self.listen(0)
         filler = self.track(native.socket())
         filler.settimeout(PEER_TIMEOUT)
         filler.connect((self.host_ip, port))  # fills the one-slot queue of backlog 0
-        return port
+
+        def answer():
+            listener.accept()[0].close()  # takes the filler: the queue has room again
+
+        return listener, port, answer
 
     def udp_socket(self):
         sock = self.track(native.socket(native.AF_INET, native.SOCK_DGRAM))

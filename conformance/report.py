@@ -49,9 +49,17 @@ def closing_line(results):
     return "conformance: %d passed, %d failed, %d skipped" % (n[PASS], n[FAIL] + n[ERROR], n[SKIP])
 
 
+def expected_release(facts):
+    """Which MicroPython release the expected output assumes, and why."""
+    return "expected output of MicroPython v%s, from %s" % (
+        facts.get("micropython"),
+        facts.get("micropython_from"),
+    )
+
+
 def final_report(target_name, facts, results, seconds):
     """The table and the failure details, as lines (the closing count comes after)."""
-    lines = ["", "Conformance on %s (%s)" % (target_name, describe_facts(facts)), ""]
+    lines = ["", "Conformance on %s (%s)" % (target_name, describe_facts(facts)), expected_release(facts), ""]
     width = max([len(r.name) for r in results] + [4])
     lines.append("%-*s  %-6s %7s  %s" % (width, "case", "result", "time", "note"))
     for result in results:

@@ -54,10 +54,18 @@ class _Run:
 
 
 class Session:
-    """A started target and what it can do."""
+    """A started target and what it can do.
 
-    def __init__(self, target, host_ip=None, fact_overrides=None):
-        if host_ip is None and not target.is_local:
+    `host_ip` is this machine's address as a board reaches it; a target that is always on this
+    machine's loopback (the emulator, the virtual camera) keeps 127.0.0.1 whatever it says, so
+    one `--host-ip` serves both sides of a comparison. `board` (--board) names the board of a
+    target that does not say which it is; `firmware` (--firmware) the MicroPython release of
+    one that does not say its release."""
+
+    def __init__(self, target, host_ip=None, fact_overrides=None, board=None, firmware=None):
+        if target.always_loopback:
+            host_ip = None
+        elif host_ip is None and not target.is_local:
             raise TargetError(
                 "%s is not on this machine: pass --host-ip, an address of this machine that the "
                 "board can reach" % target.describe()
@@ -65,6 +73,8 @@ class Session:
         self.target = target
         self.host_ip = host_ip or LOCAL_HOST_IP
         self.fact_overrides = dict(fact_overrides or {})
+        self.board = board
+        self.firmware = firmware
         self.facts = None
 
     def __enter__(self):
@@ -106,8 +116,10 @@ class Session:
                 reported[key] = ast.literal_eval(text)
         facts = facts_module.from_probe(reported, seen.get("ip"))
         facts.update(self.target.environment_facts())
-        facts.update(self.fact_overrides)
-        return facts
+        try:
+            return facts_module.complete(facts, self.fact_overrides, self.board, self.firmware)
+        except ValueError as error:
+            raise TargetError(str(error)) from error
 
     def _execute(self, dut_source, dut_name, host, facts, timeout):
         deadline = time.monotonic() + timeout

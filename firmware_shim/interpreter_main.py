@@ -3,7 +3,7 @@ reset (a new process) leaves nothing of the previous programs behind — no glob
 sockets, no threads. Started by interpreter_process.py as
 
     python -c "from mpsock.firmware_shim.interpreter_main import main; main()" \\
-        --control-fd N [--board-pid PID] [--profile NAME] [--flash DIR]
+        --control-fd N [--board-pid PID] [--profile NAME] [--firmware RELEASE] [--flash DIR]
 
 (imported, not run with -m, so its frames carry the module's name and runner leaves them out
 of the programs' tracebacks)
@@ -187,6 +187,7 @@ def main(argv=None):
     parser.add_argument("--control-fd", type=int, required=True)
     parser.add_argument("--board-pid", type=int)
     parser.add_argument("--profile")
+    parser.add_argument("--firmware")
     parser.add_argument("--flash", default=os.getcwd())
     args = parser.parse_args(argv)
 
@@ -197,7 +198,7 @@ def main(argv=None):
     # handed us to another parent.
     board = args.board_pid if args.board_pid is not None else os.getppid()
     threading.Thread(target=_end_with_the_board, args=(board,), daemon=True).start()
-    runner.prepare(profile=args.profile)
+    runner.prepare(profile=args.profile, firmware=args.firmware)
     signal.signal(signal.SIGINT, _on_sigint)
 
     control = Connection(args.control_fd)

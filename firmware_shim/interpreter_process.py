@@ -24,7 +24,7 @@ class InterpreterError(Exception):
 class InterpreterProcess:
     """One boot of the board: a fresh interpreter whose stdout and stderr are the console."""
 
-    def __init__(self, console_fd, profile=None, flash_dir=None):
+    def __init__(self, console_fd, profile=None, flash_dir=None, firmware=None):
         ours, theirs = socket.socketpair()
         stdin_read, stdin_write = os.pipe()
         command = [
@@ -38,6 +38,8 @@ class InterpreterProcess:
         ]
         if profile:
             command += ["--profile", profile]
+        if firmware:
+            command += ["--firmware", firmware]
         if flash_dir:
             command += ["--flash", flash_dir]
         try:

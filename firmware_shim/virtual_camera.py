@@ -61,9 +61,14 @@ def _write_all(fd, data):
 
 
 class VirtualCamera:
-    def __init__(self, profile=None, raw_paste=True, flash_dir=None):
-        """raw_paste=False answers as firmware older than raw-paste mode (MicroPython < 1.14)."""
+    def __init__(self, profile=None, raw_paste=True, flash_dir=None, firmware=None):
+        """raw_paste=False answers as firmware older than raw-paste mode (MicroPython < 1.14).
+        `firmware` is the MicroPython release the socket module follows (default: the profile's,
+        or MPSOCK_FIRMWARE)."""
         self.profile = resolve_profile(profile)
+        self.firmware = firmware
+        if firmware:
+            _mpsock.check_firmware(firmware)
         self.raw_paste = raw_paste
         self.path = None
         self._flash_dir = flash_dir
@@ -148,7 +153,7 @@ class VirtualCamera:
         _write_all(self._master, data)
 
     def _start_interpreter(self):
-        return InterpreterProcess(self._master, self.profile, self._flash_dir)
+        return InterpreterProcess(self._master, self.profile, self._flash_dir, self.firmware)
 
     @property
     def flash_dir(self):

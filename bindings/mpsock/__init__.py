@@ -29,10 +29,11 @@ def __getattr__(name):
     if name in ("socket", "select", "errno", "time", "micropython", "network"):
         from .modules import script_modules
 
-        strict = _mpsock.current_profile()["strict_surface"]
-        if strict not in _module_cache:
-            _module_cache[strict] = script_modules()
-        modules = _module_cache[strict]
+        profile = _mpsock.current_profile()
+        surface = (profile["strict_surface"], profile["micropython"], profile["timeout_options"])
+        if surface not in _module_cache:
+            _module_cache[surface] = script_modules()
+        modules = _module_cache[surface]
         if name in modules:
             return modules[name]
     raise AttributeError("module 'mpsock' has no attribute %r" % name)

@@ -33,6 +33,13 @@ def _profile_name(text):
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _firmware(text):
+    try:
+        return settings.check_firmware(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _unit_type(convert):
     def parse(text):
         try:
@@ -142,6 +149,10 @@ def conditions_of(args):
 def add_stack_options(parser):
     parser.add_argument("--profile", type=_profile_name, help="board profile (see `mpsock profiles`)")
     parser.add_argument(
+        "--firmware", type=_firmware, metavar="VERSION",
+        help="behave as the socket module of an older MicroPython release, e.g. 1.24 (default: the "
+             "profile's, the current OpenMV firmware's v1.28; or $MPSOCK_FIRMWARE)")
+    parser.add_argument(
         "--host", dest="hosts", action="append", default=[], type=_host_pair, metavar="NAME=ADDRESS",
         help="answer getaddrinfo(NAME) with ADDRESS (repeatable)")
     parser.add_argument("--offline", action="store_true", help="resolve only numeric addresses and --host names")
@@ -166,7 +177,7 @@ def cmd_run(args):
                        conditions=conditions_of(args), faults=args.faults, trace=args.trace,
                        trace_limit=args.trace_limit,
                        network=None if args.network is None else args.network == "up",
-                       connect_ms=args.connect_time,
+                       connect_ms=args.connect_time, firmware=args.firmware,
                        camera=dict(frames=args.frames, seed=args.seed, timing=args.frame_timing == "sensor"),
                        gc=args.gc, strict=args.strict)
     except (ValueError, OSError) as error:
@@ -205,10 +216,20 @@ def cmd_profiles(args):
     for p in profiles:
         print("%s: %s (%s)" % (p["name"], p["description"], p["source"]))
         print("    sys.platform %s, %s, MicroPython %s, GC heap %d bytes, epoch %d"
-              % (p["platform"], p["machine"], p["micropython_version"], p["heap_size"], p["epoch_year"]))
+              % (p["platform"], p["machine"], p["micropython"], p["heap_size"], p["epoch_year"]))
         print("    flash at %s, sys.path %r, main.py %s"
               % (p["flash_mount"], p["sys_path"],
                  "at every soft reset" if p["main_at_soft_reset"] else "at power-on and hard reset"))
+    print()
+    for p in profiles:
+        extras = [] if p["loopback"] else ["no loopback interface"]
+        extras.append("SO_SNDTIMEO/SO_RCVTIMEO" if p["timeout_options"] else "no SO_SNDTIMEO/SO_RCVTIMEO")
+        print("%s firmware: %s, MicroPython v%s (%s)" % (p["name"], p["firmware"], p["micropython"],
+                                                          ", ".join(extras)))
+    print()
+    print("--firmware VERSION follows an older MicroPython release; what changed, and since when:")
+    for _, since, what in _mpsock.firmware_changes():
+        print("  v%-7s %s" % (since, what))
     print()
     for p in profiles:
         camera = p["camera"]

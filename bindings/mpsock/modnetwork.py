@@ -105,6 +105,7 @@ class _Interface:
         if args[0] == "dhcp":
             me.static_config = None
             me.dhcp = True
+            net.publish()
             self._wait_for_lease(net, me)
             return None
         ip, netmask, gateway, dns = (_parse_ipv4(item) for item in _fixed_sequence(args[0], 4))
@@ -112,6 +113,7 @@ class _Interface:
             me.static_config = (ip, netmask, gateway, dns)
             me.dhcp = False
             net.dns = dns
+        net.publish()
         return None
 
     def _wait_for_lease(self, net, me):
@@ -150,6 +152,7 @@ class _Interface:
                 else:
                     raise ValueError("unexpected key")
                 me.static_config = tuple(current)
+        net.publish()
         return None
 
     @staticmethod
@@ -405,6 +408,7 @@ def ipconfig(*args, **kwargs):
                 raise ValueError("invalid prefer argument")
         else:
             raise ValueError("unexpected key")
+    net.publish()
     return None
 
 

@@ -10,7 +10,7 @@ from .modsys import AttrTuple
 
 
 def uname(profile):
-    version = profile["micropython_version"]
+    version = profile["micropython"]
     return AttrTuple(
         sysname=profile["platform"],
         nodename=profile["platform"],

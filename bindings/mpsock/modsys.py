@@ -55,7 +55,7 @@ def implementation(profile):
         mpy |= NATIVE_ARCHES.index(arch) << 10
     fields = dict(
         name="micropython",
-        version=version_tuple(profile["micropython_version"]) + ("",),
+        version=version_tuple(profile["micropython"]) + ("",),
         _machine=profile["machine"],
         _mpy=mpy,
         _build=profile["build"],
@@ -66,7 +66,7 @@ def implementation(profile):
 
 
 def version_string(profile):
-    return "%d.%d.%d; MicroPython v%s" % (PYTHON_VERSION + (profile["micropython_version"],))
+    return "%d.%d.%d; MicroPython v%s" % (PYTHON_VERSION + (profile["micropython"],))
 
 
 def print_exception(exc, file=None):

@@ -17,6 +17,7 @@ that is close enough to the board's to be used as it is).
 """
 
 import importlib
+import types
 
 from . import _mpsock
 
@@ -50,10 +51,18 @@ def register_host(name, host_name=None):
 
 def socket_module():
     """The socket module for the current profile: the firmware's surface, or the desktop
-    profile's, which adds getsockname, getpeername, gettimeout and `with`."""
-    if _mpsock.current_profile()["strict_surface"]:
-        return _mpsock.lwip
-    return _mpsock.lwip_desktop
+    profile's, which adds getsockname, getpeername, gettimeout and `with`; without the names
+    the board or its firmware release lacks (SO_RCVTIMEO on lwIP boards, MSG_PEEK before
+    v1.26, ...)."""
+    full = _mpsock.lwip if _mpsock.current_profile()["strict_surface"] else _mpsock.lwip_desktop
+    absent = set(_mpsock.socket_names_absent())
+    if not absent:
+        return full
+    module = types.ModuleType("socket", full.__doc__)
+    for name, value in vars(full).items():
+        if name not in absent and name not in ("__name__", "__doc__", "__spec__", "__loader__", "__package__"):
+            setattr(module, name, value)
+    return module
 
 
 def _network(board):

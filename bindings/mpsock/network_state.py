@@ -154,6 +154,7 @@ class CameraNetwork:
             # A completed join brings the link back even after a link-down fault: the camera
             # has re-associated.
             self._sync_link(force=True)
+        self.publish()
 
     def _cancel_timer(self, attachment):
         if attachment.timer is not None:
@@ -167,6 +168,20 @@ class CameraNetwork:
         if force or wanted != self._link_wanted:
             self._link_wanted = wanted
             _mpsock.set_link_up(wanted)
+
+    def publish(self):
+        """Tells the core the camera's own addresses (a script's traffic to them never comes
+        back: the boards have no loopback interface) and whether it has a DNS server (without
+        one, names fail with OSError(-6)). Called after every change of either."""
+        with self.lock:
+            own = []
+            for attachment in self.attachments():
+                ip = attachment.addresses()[0]
+                if attachment.active and ip != NO_ADDRESS[0] and ip not in own:
+                    own.append(ip)
+            has_dns = self.dns not in ("", NO_ADDRESS[3])
+        _mpsock.set_own_addresses(own)
+        _mpsock.set_dns_server(has_dns)
 
     # ---- What scripts observe ----
 
@@ -211,6 +226,7 @@ def boot(start_connected=None, connect_ms=None):
             network.bring_up_now(network.sta, ssid="mpsock")
         else:
             network._sync_link(force=True)
+        network.publish()
         _current = network
         return network
 

@@ -40,15 +40,17 @@ def gc_mode(value=None):
 
 def prepare(profile=None, expose=False, hosts=(), offline=None, conditions=None, faults=(), trace=None,
             network=None, connect_ms=None, camera=None, gc=None, strict=None,
-            trace_limit=_mpsock.TRACE_DEFAULT_LIMIT):
-    """Sets up the emulated stack for a run: profile, host table, network conditions, trace (up
-    to `trace_limit` bytes, None for no limit), whether the camera starts on the network
-    (`network`: True, False or None for $MPSOCK_NETWORK) and how long joining takes, faults
-    (their times count from here), the camera (`camera`: frames, seed and timing for
-    camera.configure), signal delivery, and a clean shutdown at exit (after the script's threads
-    end, so they can still use their sockets). `gc` is gc_mode()'s; `strict` (None:
-    $MPSOCK_STRICT) reports where the script relied on the camera differing from CPython. Every
-    MPSOCK_* setting is checked first, even one an argument overrides: ValueError naming it."""
+            trace_limit=_mpsock.TRACE_DEFAULT_LIMIT, firmware=None):
+    """Sets up the emulated stack for a run: profile and the MicroPython release it follows
+    (`firmware`, None for $MPSOCK_FIRMWARE or the profile's own), host table, network conditions
+    (None: only $MPSOCK_LATENCY's), trace (up to `trace_limit` bytes, None for no limit), whether
+    the camera starts on the network (`network`: True, False or None for $MPSOCK_NETWORK) and how
+    long joining takes, faults (their times count from here), the camera (`camera`: frames, seed
+    and timing for camera.configure), signal delivery, and a clean shutdown at exit (after the
+    script's threads end, so they can still use their sockets). `gc` is gc_mode()'s; `strict`
+    (None: $MPSOCK_STRICT) reports where the script relied on the camera differing from CPython.
+    Every MPSOCK_* setting is checked first, even one an argument overrides: ValueError naming
+    it."""
     global _shutdown_registered
     settings.check_environment()
     profile = profile or settings.profile_from_env()
@@ -56,8 +58,11 @@ def prepare(profile=None, expose=False, hosts=(), offline=None, conditions=None,
     if strict is None:
         strict = settings.strict_from_env()
     dialect.configure(strict=strict)
-    if profile:
-        _mpsock.use_profile(profile)
+    firmware = firmware or settings.firmware_from_env()
+    if firmware:
+        _mpsock.check_firmware(firmware)
+    if profile or firmware:
+        _mpsock.use_profile(profile or _mpsock.current_profile()["name"], firmware)
     if trace:
         try:
             with open(trace, "w"):
@@ -65,6 +70,12 @@ def prepare(profile=None, expose=False, hosts=(), offline=None, conditions=None,
         except OSError as error:
             raise ValueError("cannot write the trace to %s: %s" % (trace, error.strerror)) from None
         _mpsock.trace_to(trace, trace_limit)
+    if conditions is None:
+        # A round trip added to the link for a whole run (mpsock-micropython, a conformance run
+        # checking that no case depends on the link's speed).
+        latency = settings.latency_from_env()
+        if latency:
+            conditions = {"latency_ms": latency}
     if conditions:
         _mpsock.set_conditions(**conditions)
     if expose:

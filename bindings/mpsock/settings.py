@@ -3,6 +3,8 @@ is not one the option takes is an error naming the variable (exit status 2 from 
 and `mpsock-micropython`), never a silent default. An empty variable is an unset one.
 
     MPSOCK_PROFILE=NAME          the board profile (`--profile`; exact name, see `mpsock profiles`)
+    MPSOCK_FIRMWARE=VERSION      the MicroPython release the profile follows (`--firmware`, e.g. 1.24)
+    MPSOCK_LATENCY=TIME          a round trip added to the link (`--latency`, e.g. 2ms)
     MPSOCK_NETWORK=up|down       start on the network or off it (`--network`)
     MPSOCK_CONNECT_TIME=TIME     how long joining takes (`--connect-time`)
     MPSOCK_OFFLINE=1|0           resolve only numeric addresses and --host names (`--offline`)
@@ -14,9 +16,11 @@ and `mpsock-micropython`), never a silent default. An empty variable is an unset
 
 import os
 
-from . import _mpsock, network_state
+from . import _mpsock, network_state, units
 
 PROFILE_ENV = "MPSOCK_PROFILE"
+FIRMWARE_ENV = "MPSOCK_FIRMWARE"
+LATENCY_ENV = "MPSOCK_LATENCY"
 OFFLINE_ENV = "MPSOCK_OFFLINE"
 GC_ENV = "MPSOCK_GC"
 STRICT_ENV = "MPSOCK_STRICT"
@@ -48,6 +52,32 @@ def profile_from_env():
     """The profile MPSOCK_PROFILE names, or None when it is unset or empty."""
     value = os.environ.get(PROFILE_ENV, "")
     return _named(PROFILE_ENV, check_profile, value) if value else None
+
+
+def check_firmware(text):
+    """`text` if it names a MicroPython release the emulator follows ('1.24', 'v1.24.0');
+    ValueError saying which it follows."""
+    _mpsock.check_firmware(text)
+    return text
+
+
+def firmware_from_env():
+    """The release MPSOCK_FIRMWARE names, or None when it is unset or empty."""
+    value = os.environ.get(FIRMWARE_ENV, "")
+    return _named(FIRMWARE_ENV, check_firmware, value) if value else None
+
+
+def check_latency(text):
+    """The round trip `text` names, in milliseconds, checked as `--latency` is."""
+    latency_ms = units.milliseconds(text)
+    _mpsock.check_conditions(latency_ms=latency_ms)
+    return latency_ms
+
+
+def latency_from_env():
+    """The round trip MPSOCK_LATENCY adds, in milliseconds, or None when it is unset or empty."""
+    value = os.environ.get(LATENCY_ENV, "")
+    return _named(LATENCY_ENV, check_latency, value) if value else None
 
 
 def _yes_or_no(variable):
@@ -85,6 +115,8 @@ def gc_mode_from_env():
 def check_environment():
     """Raises ValueError, naming the variable, for the first MPSOCK_* setting that is bad."""
     profile_from_env()
+    firmware_from_env()
+    latency_from_env()
     offline_from_env()
     gc_mode_from_env()
     strict_from_env()

@@ -190,11 +190,20 @@ size_t socket_sendto(pyb::handle self, pyb::handle data, pyb::handle address) {
 
 int flags_of(const pyb::args& args) { return args.size() > 0 ? static_cast<int>(to_int(args[0])) : 0; }
 
+// Before v1.26 recv and recvfrom take no flags (MP_DEFINE_CONST_FUN_OBJ_2).
+void check_flags_taken(Socket& s, const pyb::args& flags) {
+  if (flags.size() > 0 && !has_recv_flags(s.limits().micropython)) {
+    PyErr_SetString(PyExc_TypeError, "function takes 2 positional arguments but 3 were given");
+    throw pyb::error_already_set();
+  }
+}
+
 pyb::bytes socket_recv(pyb::handle self, pyb::handle size, pyb::args flags) {
   if (flags.size() > 1) {
     PyErr_SetString(PyExc_TypeError, "recv() takes at most 2 arguments");
     throw pyb::error_already_set();
   }
+  check_flags_taken(core(self), flags);
   Socket& s = core(self);
   const int64_t n = checked_size(size, "buffersize in recv");
   const int f = flags_of(flags);
@@ -206,6 +215,7 @@ pyb::tuple socket_recvfrom(pyb::handle self, pyb::handle size, pyb::args flags) 
     PyErr_SetString(PyExc_TypeError, "recvfrom() takes at most 2 arguments");
     throw pyb::error_already_set();
   }
+  check_flags_taken(core(self), flags);
   Socket& s = core(self);
   const int64_t n = checked_size(size, "buffersize in recvfrom");
   const int f = flags_of(flags);
@@ -224,12 +234,6 @@ void socket_setblocking(pyb::handle self, pyb::handle flag) {
   const int truth = PyObject_IsTrue(flag.ptr());
   if (truth < 0) throw pyb::error_already_set();
   core(self).set_timeout_ms(truth ? -1 : 0);
-}
-
-bool is_known_option(int64_t option) {
-  return option == MP_SO_REUSEADDR || option == MP_SO_BROADCAST || option == MP_TCP_NODELAY ||
-         option == MP_SO_SNDTIMEO || option == MP_SO_RCVTIMEO || option == MP_IP_ADD_MEMBERSHIP ||
-         option == MP_IP_DROP_MEMBERSHIP;
 }
 
 // lwip_socket_setsockopt(level, option, value): the level is not looked at.
@@ -261,7 +265,7 @@ void socket_setsockopt(pyb::handle self, pyb::handle level_in, pyb::handle optio
     return;
   }
   OptionValue converted = int64_t{0};
-  if (!is_known_option(option)) {
+  if (option < INT_MIN || option > INT_MAX || !py_socket.socket->knows_option(static_cast<int>(option))) {
     // modlwip's default case never looks at the value: only the warning is printed.
   } else if (PyLong_Check(value.ptr())) {
     converted = to_int(value);
@@ -465,6 +469,14 @@ PySocket::~PySocket() {
   }
 }
 
+std::vector<std::string> socket_names_absent(const Profile& profile) {
+  std::vector<std::string> absent;
+  if (!profile.timeout_options) absent.insert(absent.end(), {"SO_SNDTIMEO", "SO_RCVTIMEO"});
+  if (!has_tcp_nodelay(profile.micropython)) absent.insert(absent.end(), {"IPPROTO_TCP", "TCP_NODELAY"});
+  if (!has_recv_flags(profile.micropython)) absent.insert(absent.end(), {"MSG_PEEK", "MSG_DONTWAIT"});
+  return absent;
+}
+
 void define_socket_module(pyb::module_& m, bool desktop) {
   m.attr("__name__") = "socket";
 
@@ -476,7 +488,7 @@ void define_socket_module(pyb::module_& m, bool desktop) {
   m.attr("SOL_SOCKET") = MP_SOL_SOCKET;
   m.attr("SO_REUSEADDR") = MP_SO_REUSEADDR;
   m.attr("SO_BROADCAST") = MP_SO_BROADCAST;
-  m.attr("SO_SNDTIMEO") = MP_SO_SNDTIMEO;
+  m.attr("SO_SNDTIMEO") = MP_SO_SNDTIMEO;  // only where socket_names_absent() keeps them
   m.attr("SO_RCVTIMEO") = MP_SO_RCVTIMEO;
   m.attr("IPPROTO_IP") = MP_IPPROTO_IP;
   m.attr("IP_ADD_MEMBERSHIP") = MP_IP_ADD_MEMBERSHIP;

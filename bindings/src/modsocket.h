@@ -4,6 +4,8 @@
 #include <pybind11/pybind11.h>
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "mpsock/socket.h"
 #include "runtime.h"
@@ -27,5 +29,9 @@ struct PyDesktopSocket : PySocket {
 // Fills `m` with the socket module: constants, getaddrinfo and the socket class. With
 // `desktop`, the class also has getsockname, getpeername, gettimeout and the context manager.
 void define_socket_module(pybind11::module_& m, bool desktop);
+
+// The module's names that `profile` (its board and firmware release) does not have: the
+// socket module a script imports is the full table without them.
+std::vector<std::string> socket_names_absent(const Profile& profile);
 
 }  // namespace mpsock::py

@@ -43,6 +43,10 @@ pyb::dict describe(const Profile& p) {
   d["close_timeout_ms"] = p.close_timeout_ms;
   d["ipv6"] = p.ipv6;
   d["strict_surface"] = p.strict_surface;
+  d["firmware"] = p.firmware;
+  d["micropython"] = p.micropython.to_string();  // sys.implementation too: one fact
+  d["loopback"] = p.loopback;
+  d["timeout_options"] = p.timeout_options;
   pyb::dict camera;
   camera["board_type"] = p.omv_board_type;
   camera["arch"] = p.omv_arch;
@@ -58,7 +62,6 @@ pyb::dict describe(const Profile& p) {
   d["platform"] = p.platform;
   d["machine"] = p.machine;
   d["build"] = p.build;
-  d["micropython_version"] = p.micropython_version;
   d["mpy_arch"] = p.mpy_arch;
   d["epoch_year"] = p.epoch_year;
   d["heap_size"] = p.heap_size;
@@ -104,6 +107,21 @@ const Profile& profile_named(const std::string& name) {
     throw pyb::value_error("unknown profile '" + name + "' (known: " + known + ")");
   }
   return *profile;
+}
+
+// The named profile following `firmware` (a MicroPython release), or the newest.
+Profile profile_following(const std::string& name, const pyb::object& firmware) {
+  const Profile& base = profile_named(name);
+  if (firmware.is_none()) return base;
+  const std::string text = pyb::str(firmware);
+  std::optional<MicroPythonVersion> version = MicroPythonVersion::parse(text);
+  std::optional<Profile> followed = version ? with_firmware(base, *version) : std::nullopt;
+  if (!followed) {
+    throw pyb::value_error("unknown firmware '" + text + "': a MicroPython release from " +
+                           kOldestFollowed.to_string() + " to " + kNewestFollowed.to_string() +
+                           ", e.g. 1.24");
+  }
+  return *followed;
 }
 
 LinkConditions conditions_of(double latency_ms, double jitter_ms, double bandwidth_bps, double loss, uint64_t seed) {
@@ -179,8 +197,30 @@ PYBIND11_MODULE(_mpsock, m) {
   m.def("default_profile_name", [] { return default_profile().name; });
   m.def("current_profile", [] { return describe(current_stack()->profile()); },
         "The profile new sockets are created under.");
-  m.def("use_profile", [](const std::string& name) { reset_stack(profile_named(name)); },
-        "Starts a fresh stack with the named profile (sockets already open keep theirs).");
+  m.def("use_profile", [](const std::string& name, const pyb::object& firmware) {
+    reset_stack(profile_following(name, firmware));
+  }, pyb::arg("name"), pyb::arg("firmware") = pyb::none(),
+     "Starts a fresh stack with the named profile, following the MicroPython release `firmware` "
+     "(default: the newest), e.g. '1.24'. Sockets already open keep theirs.");
+  m.def("check_firmware", [](const std::string& firmware) {
+    return profile_following(default_profile().name, pyb::str(firmware)).micropython.to_string();
+  }, "The release `firmware` names, as '1.24.0'; ValueError if the emulator cannot follow it.");
+  m.def("firmware_changes", [] {
+    pyb::list all;
+    for (const FirmwareChange& change : firmware_changes()) {
+      all.append(pyb::make_tuple(change.name, change.since.to_string(), change.what));
+    }
+    return all;
+  }, "The socket module's changes between releases: (name, since, what), oldest first.");
+  m.def("socket_names_absent", [] { return socket_names_absent(current_stack()->profile()); },
+        "The socket module's names the current profile and firmware do not have.");
+  m.def("set_dns_server", [](bool configured) { current_stack()->resolver().set_dns_server(configured); },
+        "Whether the camera has a DNS server; without one, names fail with OSError(-6).");
+  m.def("set_own_addresses", [](const std::vector<std::string>& addresses) {
+    std::vector<IpAddress> parsed;
+    for (const std::string& text : addresses) parsed.push_back(address_named(text));
+    current_stack()->set_own_addresses(std::move(parsed));
+  }, "The camera's own interface addresses (ifconfig): what it sends there never comes back.");
   m.def("add_host", [](const std::string& name, const std::string& address) {
     current_stack()->resolver().add_host(name, address_named(address));
   }, "Makes getaddrinfo answer `name` with `address` (the stack's host table).");

@@ -16,15 +16,33 @@ namespace {
 std::mutex stack_mutex;
 std::shared_ptr<Stack> the_stack;
 
-// MPSOCK_PROFILE, checked as `--profile` is: a name that is no profile is an error, never the
-// default board in disguise.
-const Profile& profile_from_environment() {
+// MPSOCK_PROFILE and MPSOCK_FIRMWARE, checked as `--profile` and `--firmware` are: a name
+// that is no profile, or a release the emulator cannot follow, is an error, never the default
+// board in disguise.
+Profile profile_from_environment() {
+  Profile profile = default_profile();
   const char* name = std::getenv("MPSOCK_PROFILE");
-  if (name == nullptr || *name == '\0') return default_profile();
-  if (const Profile* profile = find_profile(name)) return *profile;
-  std::string known;
-  for (const Profile& p : builtin_profiles()) known += (known.empty() ? "" : ", ") + p.name;
-  throw pyb::value_error("MPSOCK_PROFILE: unknown profile '" + std::string(name) + "' (known: " + known + ")");
+  if (name != nullptr && *name != '\0') {
+    const Profile* named = find_profile(name);
+    if (named == nullptr) {
+      std::string known;
+      for (const Profile& p : builtin_profiles()) known += (known.empty() ? "" : ", ") + p.name;
+      throw pyb::value_error("MPSOCK_PROFILE: unknown profile '" + std::string(name) + "' (known: " + known + ")");
+    }
+    profile = *named;
+  }
+  const char* firmware = std::getenv("MPSOCK_FIRMWARE");
+  if (firmware != nullptr && *firmware != '\0') {
+    std::optional<MicroPythonVersion> version = MicroPythonVersion::parse(firmware);
+    std::optional<Profile> older = version ? with_firmware(profile, *version) : std::nullopt;
+    if (!older) {
+      throw pyb::value_error("MPSOCK_FIRMWARE: unknown firmware '" + std::string(firmware) +
+                             "': a MicroPython release from " + kOldestFollowed.to_string() + " to " +
+                             kNewestFollowed.to_string() + ", e.g. 1.24");
+    }
+    profile = *older;
+  }
+  return profile;
 }
 
 class PythonInterrupts final : public InterruptSource {

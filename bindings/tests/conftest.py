@@ -13,17 +13,22 @@ from native_peers import PEER_TIMEOUT, NativeServer, echo, free_port  # noqa: F4
 
 @pytest.fixture
 def emu():
-    """The emulator's socket module on a fresh stack with the default (camera) profile."""
+    """The emulator's socket module, as a script sees it, on a fresh stack with the default
+    (camera) profile."""
+    from mpsock.modules import socket_module
+
     mpsock.use_profile("openmv-rt1062")
     mpsock.use_system_resolver(False)
-    return mpsock._mpsock.lwip
+    return socket_module()
 
 
 @pytest.fixture
 def desktop():
+    from mpsock.modules import socket_module
+
     mpsock.use_profile("desktop")
     mpsock.use_system_resolver(False)
-    return mpsock._mpsock.lwip_desktop
+    return socket_module()
 
 
 @pytest.fixture

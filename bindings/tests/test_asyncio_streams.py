@@ -10,6 +10,7 @@ import time
 
 import pytest
 from kernel_sockets import host_addresses, tcp_listeners
+import mpsock
 from mpsock import modasyncio, signals
 from native_peers import PEER_TIMEOUT, free_port
 
@@ -215,9 +216,24 @@ def test_writing_to_a_reset_connection_raises_its_errno(asyncio, native_server):
     assert run_bounded(asyncio, main()) == ECONNRESET
 
 
-def test_a_refused_connect_shows_at_the_first_read(asyncio):
-    # open_connection waits for the connect to end, either way; lwIP reports a refused connect
-    # as a reset (ECONNRESET) at the stream's first read or write.
+def test_a_refused_connect_fails_open_connection(asyncio):
+    # Since v1.24 a non-blocking connect waits once for the handshake: on a fast link the
+    # peer's RST is back within that wait, so open_connection itself raises, with ECONNRESET
+    # (lwIP's ERR_RST), not ECONNREFUSED.
+    port = free_port()
+
+    async def main():
+        with pytest.raises(OSError) as info:
+            await asyncio.open_connection("127.0.0.1", port)
+        return info.value.errno
+
+    assert run_bounded(asyncio, main()) == ECONNRESET
+
+
+def test_a_refused_connect_on_a_slow_link_shows_at_the_first_read(asyncio):
+    # On a link slower than the connect's wait the connect is still in progress when
+    # open_connection returns; the reset shows at the stream's first read.
+    mpsock._mpsock.set_conditions(latency_ms=20)
     port = free_port()
 
     async def main():

@@ -251,7 +251,7 @@ import fir
 """)
     run = mpsock_run(path, trace=True)
     assert run.returncode == 1
-    assert run.lines == ["IMXRT1060 OMVRT1060 32768 SDRAM 4.7.0 24", "True [86]", "no such LED", "too large"]
+    assert run.lines == ["IMXRT1060 OMVRT1060 32768 SDRAM 5.0.0 24", "True [86]", "no such LED", "too large"]
     assert "'fir' is a camera module that mpsock does not emulate" in run.stderr
     assert [(e["led"], e["on"]) for e in run.trace.events("led")] == [("LED_RED", True), ("LED_RED", False),
                                                                       ("LED_RED", True)]

@@ -1,6 +1,7 @@
-"""close() of a connection with data the peer has not acknowledged (spec §5 close): the data
-still goes out, then FIN; the PCB stays in use until the close completes, the close timeout
-aborts it, or the peer resets it (lwIP frees a closing pcb on RST, tcp_input's TF_RESET)."""
+"""close() of a connection with data the peer has not acknowledged (docs/firmware-behaviour.md
+§5 close): the data still goes out, then FIN; the PCB stays in use until the close completes,
+the close timeout aborts it, or the peer resets it (lwIP frees a closing pcb on RST,
+tcp_input's TF_RESET)."""
 
 import socket as native
 import struct

@@ -34,7 +34,7 @@ def test_every_case_file_loads_and_keeps_to_the_dut_subset():
     assert len(cases) >= 60
     assert len({case.name for case in cases}) == len(cases)
     for case in cases:
-        assert "(spec" in case.summary or "design:" in case.summary, case.name  # says where it comes from
+        assert "(reference" in case.summary, case.name  # says where in docs/firmware-behaviour.md
 
 
 def test_dut_part_checks_reject_what_micropython_lacks():
@@ -252,3 +252,79 @@ def test_compare_shows_only_the_cases_where_two_targets_disagree(run_mpsock):
     assert "--- %s: A pass, B fail" % DISAGREED in comparison
     assert AGREED not in comparison
     assert "2 cases compared, 1 disagree" in comparison
+
+
+# ---- Releases, boards, host addresses, warnings on stderr ----
+
+
+def test_release_needs_compare_micropython_releases():
+    facts = {"micropython": "1.24.0"}
+    assert facts_module.unmet(("micropython >= 1.24", "micropython < 1.25"), facts) is None
+    assert "needs micropython >= 1.28; the target's is 1.24.0" == facts_module.unmet(
+        ("micropython >= 1.28",), facts
+    )
+    assert "unknown" in facts_module.unmet(("not dns",), {"dns": None})  # unknown is not "without"
+    assert facts_module.unmet(("not dns",), {"dns": False}) is None
+
+
+def test_board_sets_every_board_fact_and_limits_follow_the_release():
+    probed = facts_module.from_probe({"implementation": "micropython"}, "10.77.0.2")
+    assert probed["tcp_snd_buf"] is None and probed["micropython"] is None
+    facts = facts_module.complete(probed, {}, board="openmv-rt1062")
+    assert facts["micropython"] == "1.28.0" and facts["micropython_from"] == "the current OpenMV firmware"
+    assert (facts["board"], facts["tcp_mss"], facts["tcp_snd_buf"], facts["tcp_pcbs"]) == (
+        "openmv-rt1062",
+        800,
+        6400,
+        5,
+    )
+    assert (facts["udp_sockets"], facts["tcp_listen_pcbs"], facts["mem_size"], facts["udp_queue"]) == (
+        3,
+        8,
+        8000,
+        4,
+    )
+    older = facts_module.complete(probed, {}, board="openmv-ae3", firmware="1.25.0")
+    assert (older["tcp_mss"], older["udp_queue"], older["micropython_from"]) == (1460, 1, "--firmware")
+    # --fact board=NAME names the board too, and a --fact wins over the board's number.
+    named = facts_module.complete(probed, {"board": "openmv-n6", "tcp_pcbs": 4})
+    assert (named["tcp_snd_buf"], named["tcp_pcbs"]) == (23360, 4)
+    # A target that names its own board keeps it: --board is for those that do not.
+    emulator = facts_module.complete(dict(probed, board="openmv-ae3"), {}, board="openmv-rt1062")
+    assert emulator["board"] == "openmv-ae3"
+    with pytest.raises(ValueError, match="unknown board"):
+        facts_module.complete(probed, {}, board="no-such-board")
+
+
+def test_the_emulator_stays_on_loopback_whatever_host_ip_says():
+    assert Session(make_target("emulator"), "10.77.0.1").host_ip == "127.0.0.1"
+    assert Session(make_target("virtual"), "10.77.0.1").host_ip == "127.0.0.1"
+    assert Session(ExecTarget([sys.executable]), "10.77.0.1").host_ip == "10.77.0.1"
+    assert Session(ExecTarget([sys.executable])).host_ip == "127.0.0.1"
+    with pytest.raises(TargetError, match="--host-ip"):
+        Session(make_target("serial:/dev/null"))
+
+
+def test_exec_target_reads_warnings_on_stderr_as_output():
+    """MicroPython's unix port writes warnings to stderr where a board prints them on its one
+    console: they are compared in place; a traceback is the program's error output."""
+    with Session(ExecTarget([sys.executable])) as foreign:
+        warned = synthetic_case(
+            'import sys\nprint("a", flush=True)\nsys.stderr.write("Warning: lwip.setsockopt() not implemented\\n")\n'
+            'sys.stderr.flush()\nprint("b", flush=True)\n',
+            "a\nWarning: lwip.setsockopt() not implemented\nb\n",
+        )
+        result = foreign.run_case(warned)
+        assert result.outcome == PASS, result
+        crashed = foreign.run_case(synthetic_case('print("a", flush=True)\nraise OSError(5)\n', "a\n"))
+        assert crashed.outcome == FAIL and crashed.output == ["a"]
+        assert (
+            crashed.errors.startswith("Traceback (most recent call last):") and "OSError: 5" in crashed.errors
+        )
+
+
+def test_reports_say_which_release_the_expected_output_assumes(run_mpsock):
+    result = run_mpsock("conformance", "-k", "surface_constants,tcp_reset_discards", "--firmware", "1.27")
+    assert "expected output of MicroPython v1.27.0, from the target" in result.stdout
+    assert "needs micropython >= 1.26" not in result.stdout  # 1.27 has the names
+    assert "2 passed, 0 failed, 0 skipped" in result.stdout, result.stdout

@@ -3,6 +3,8 @@ for a host name in an address, TypeError for wrong types; never a crash."""
 
 import pytest
 
+import mpsock
+
 from native_peers import free_port
 
 
@@ -49,7 +51,29 @@ def test_refused_connect_is_econnreset(emu):
     s.close()
 
 
-def test_non_blocking_connect_is_einprogress(emu, echo_server):
+def test_non_blocking_connect_on_a_fast_link_connects_at_once(emu, echo_server):
+    """From v1.24 connect polls the stack once before EINPROGRESS: a handshake faster than
+    that (the emulated link has no delay here) completes within the call."""
+    s = emu.socket()
+    s.settimeout(0)
+    assert s.connect(echo_server.address) is None
+    assert s.send(b"x") == 1
+    s.close()
+
+
+def test_non_blocking_connect_on_a_slow_link_is_einprogress(emu, echo_server):
+    mpsock._mpsock.set_conditions(latency_ms=20)
+    s = emu.socket()
+    s.settimeout(0)
+    assert oserror(s.connect, echo_server.address) == 115
+    s.close()
+
+
+def test_non_blocking_connect_before_v124_is_einprogress(echo_server):
+    from mpsock.modules import socket_module
+
+    mpsock.use_profile("openmv-rt1062", "1.23")
+    emu = socket_module()
     s = emu.socket()
     s.settimeout(0)
     assert oserror(s.connect, echo_server.address) == 115

@@ -72,7 +72,35 @@ def test_example_compiles_with_micropython(name, tmp_path):
     assert result.returncode == 0, result.stderr
 
 
-# ---- loopback_echo.py (the README's first command) ----
+# ---- echo_client.py with examples/desktop/echo_server.py (the README's first command) ----
+
+
+@pytest.fixture
+def desktop_echo_server():
+    """examples/desktop/echo_server.py as the README starts it, on a free port."""
+    port = free_tcp_and_udp_port()
+    process = subprocess.Popen(
+        [sys.executable, os.path.join(EXAMPLES, "desktop", "echo_server.py"), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout.readline().startswith("echo server on 127.0.0.1:%d" % port)
+    yield port, process
+    process.kill()
+    process.wait(10)
+
+
+def free_tcp_and_udp_port():
+    for _ in range(20):
+        with socket.socket() as tcp, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            tcp.bind(("127.0.0.1", 0))
+            port = tcp.getsockname()[1]
+            try:
+                udp.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise OSError("no port free for both TCP and UDP")
 
 
 @pytest.mark.parametrize(
@@ -80,18 +108,22 @@ def test_example_compiles_with_micropython(name, tmp_path):
     [("openmv-rt1062", {}, 800), ("desktop", {}, 10000), ("openmv-rt1062", BAD_NETWORK, 800)],
     ids=["default", "desktop", "bad-network"],
 )
-def test_loopback_echo(mpsock_run, profile, conditions, first_segment):
-    run = mpsock_run(example("loopback_echo.py"), profile=profile, **conditions).check()
-    assert run.lines[:2] == ["connect: EINPROGRESS", "accepted a connection from 127.0.0.1"]
-    taken = [int(n) for n in re.findall(r"client send\(\) took (\d+) of", run.stdout)]
-    assert sum(taken) == 10000
-    if profile != "desktop":
-        assert taken[0] == 6400  # the default profile's TCP_SND_BUF: a short write
+def test_echo_client(mpsock_run, desktop_echo_server, profile, conditions, first_segment):
+    port, server = desktop_echo_server
+    run = mpsock_run(example("echo_client.py"), "127.0.0.1", port, profile=profile, **conditions).check()
+    assert run.lines[:3] == [
+        "udp: b'telemetr' (a datagram longer than the buffer is cut)",
+        "udp recv timeout errno: 110",
+        "connected to 127.0.0.1 %d" % port,
+    ]
+    taken = int(re.search(r"send\(\) took (\d+) of 10000 bytes", run.stdout).group(1))
+    assert taken == (10000 if profile == "desktop" else 6400)  # the board's TCP_SND_BUF: a short write
     assert "echo intact: True" in run.lines
     sizes = next(line for line in run.lines if line.startswith("recv() sizes:"))
     segments = [int(n) for n in re.findall(r"\d+", sizes.split("[")[1].split("]")[0])]
     assert sum(segments) == 10000 and max(segments) == first_segment
-    assert run.lines[-2:] == ["udp: b'telemetr' (a datagram longer than the buffer is cut)", "udp recv timeout errno: 110"]
+    assert server.wait(10) == 0
+    assert server.stdout.read().strip() == "echoed 10000 bytes to 127.0.0.1"
 
 
 # ---- http_get.py ----

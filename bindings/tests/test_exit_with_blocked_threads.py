@@ -6,13 +6,16 @@ import subprocess
 import time
 
 import pytest
-from native_peers import free_port
+from native_peers import NativeServer, free_port
 
 EXIT_WITHIN = 5.0
 # The scripts use CPython's threading module (daemon and non-daemon threads), which no camera
 # has: the desktop profile lets a script import what the board lacks from CPython.
 DESKTOP = dict(os.environ, MPSOCK_PROFILE="desktop")
 
+# argv[1]: a free port for the script's own server and UDP socket; argv[2]: the port of a native
+# server on the desktop, which sends a few bytes the script never reads (a camera cannot
+# connect to its own server).
 SETUP = """
 import select, socket, sys, threading, _thread, time
 port = int(sys.argv[1])
@@ -20,9 +23,8 @@ server = socket.socket()
 server.bind(('127.0.0.1', port))
 server.listen(2)
 client = socket.socket()
-client.connect(('127.0.0.1', port))
-accepted, _ = server.accept()
-client.send(b'unread')
+client.connect(('127.0.0.1', int(sys.argv[2])))
+client.send(b'unanswered')
 udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 udp.bind(('127.0.0.1', port))
 def in_thread(call, daemon=True):
@@ -51,13 +53,24 @@ def cases():
         yield pytest.param(name, id=name)
 
 
-def run_to_exit(command, path, times=4):
+@pytest.fixture
+def desktop_server():
+    """Sends each connection a few bytes and keeps it open, never reading."""
+    server = NativeServer(lambda conn: conn.sendall(b"unread"))
+    yield server
+    server.close()
+
+
+def run_to_exit(command, path, peer_port, times=4):
     """Runs the script `times` times at once (the crash is a race); for each run, the seconds
     it took, its status and its stderr."""
     started = time.monotonic()
     processes = [
         subprocess.Popen(
-            command + [path, str(free_port())], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            command + [path, str(free_port()), str(peer_port)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
             env=DESKTOP,
         )
         for _ in range(times)
@@ -86,14 +99,14 @@ def assert_clean_exits(runs, status):
 
 
 @pytest.mark.parametrize("name", cases())
-def test_script_ends_with_threads_blocked_and_the_process_exits(script, name):
+def test_script_ends_with_threads_blocked_and_the_process_exits(script, desktop_server, name):
     body, status = ENDINGS[name]
-    assert_clean_exits(run_to_exit(["mpsock", "run"], script(SETUP + body)), status)
+    assert_clean_exits(run_to_exit(["mpsock", "run"], script(SETUP + body), desktop_server.port), status)
 
 
-def test_mpsock_micropython_exits_with_a_thread_blocked(script):
+def test_mpsock_micropython_exits_with_a_thread_blocked(script, desktop_server):
     body, status = ENDINGS["daemon thread blocked in accept"]
-    assert_clean_exits(run_to_exit(["mpsock-micropython"], script(SETUP + body)), status)
+    assert_clean_exits(run_to_exit(["mpsock-micropython"], script(SETUP + body), desktop_server.port), status)
 
 
 # A non-daemon thread keeps the process alive, as in CPython, and keeps its sockets: a script

@@ -1,4 +1,4 @@
-"""The module surface a script sees (spec section 1): names, values, and nothing the camera
+"""The module surface a script sees (docs/firmware-behaviour.md §1): names, values, and nothing the camera
 lacks in the strict profile."""
 
 import mpsock
@@ -18,9 +18,9 @@ FIRMWARE_CONSTANTS = {
     "TCP_NODELAY": 0x40,
     "MSG_PEEK": 1,
     "MSG_DONTWAIT": 2,
-    "SO_SNDTIMEO": 0x1005,
-    "SO_RCVTIMEO": 0x1006,
 }
+# Not in modlwip: boards whose WiFi module runs its own sockets have them, and the desktop.
+TIMEOUT_OPTIONS = {"SO_SNDTIMEO": 0x1005, "SO_RCVTIMEO": 0x1006}
 
 FIRMWARE_METHODS = (
     "close bind listen accept connect send recv sendto recvfrom sendall settimeout setblocking "
@@ -31,7 +31,28 @@ FIRMWARE_METHODS = (
 def test_constants_have_the_firmware_values(emu):
     for name, value in FIRMWARE_CONSTANTS.items():
         assert getattr(emu, name) == value, name
+    for name in TIMEOUT_OPTIONS:
+        assert not hasattr(emu, name), name
     assert emu.__name__ == "socket"
+
+
+def test_desktop_has_the_timeout_options(desktop):
+    for name, value in dict(FIRMWARE_CONSTANTS, **TIMEOUT_OPTIONS).items():
+        assert getattr(desktop, name) == value, name
+
+
+def test_older_releases_lack_what_came_later():
+    from mpsock.modules import socket_module
+
+    surfaces = {}
+    for release in ("1.22", "1.23", "1.25", "1.26"):
+        mpsock.use_profile("openmv-rt1062", release)
+        surfaces[release] = {name for name in FIRMWARE_CONSTANTS if hasattr(socket_module(), name)}
+    mpsock.use_profile("openmv-rt1062")
+    later = {"IPPROTO_TCP", "TCP_NODELAY", "MSG_PEEK", "MSG_DONTWAIT"}
+    assert surfaces["1.22"] == set(FIRMWARE_CONSTANTS) - later
+    assert surfaces["1.23"] == surfaces["1.25"] == set(FIRMWARE_CONSTANTS) - {"MSG_PEEK", "MSG_DONTWAIT"}
+    assert surfaces["1.26"] == set(FIRMWARE_CONSTANTS)
 
 
 def test_every_firmware_method_is_there(emu):

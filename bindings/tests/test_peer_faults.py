@@ -1,6 +1,6 @@
 """A peer that misbehaves mid-transfer: resets, closes, never reads. Each fault gives the
-spec's outcome (section 5's error state machine, section 8's poll bits) and leaves the stack
-usable for the next connection."""
+outcome docs/firmware-behaviour.md gives (§5's error state machine, §8's poll bits) and leaves
+the stack usable for the next connection."""
 
 import socket as native
 import struct

@@ -85,7 +85,11 @@ def test_ten_thousand_connect_close_cycles_leave_nothing_behind(desktop):
 
 def test_camera_socket_count_survives_two_thousand_cycles(emu):
     # Five TCP pcbs on the camera: one leaked per cycle and socket() fails with ENOMEM. The
-    # camera profile has no getsockname, so the listener takes a port chosen up front.
+    # camera profile has no getsockname, so the listener takes a port chosen up front. The
+    # peers are the desktop's (a camera cannot connect to its own listener): each cycle the
+    # camera accepts one connection and makes one.
+    import socket as native
+
     import mpsock
 
     port = free_port()
@@ -94,11 +98,25 @@ def test_camera_socket_count_survives_two_thousand_cycles(emu):
     server.bind(("127.0.0.1", port))
     server.listen(2)
     server.settimeout(TIMEOUT)
+    desktop = native.socket()
+    desktop.bind(("127.0.0.1", 0))
+    desktop.listen(16)
+    desktop.settimeout(TIMEOUT)
     before = mpsock.pcbs_in_use()
     for _ in range(2_000):
-        connect_accept_close(emu, server, port)
+        incoming = native.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+        accepted, _ = server.accept()
+        accepted.close()
+        incoming.close()
+        client = emu.socket()
+        client.settimeout(TIMEOUT)
+        client.connect(desktop.getsockname())
+        conn, _ = desktop.accept()
+        client.close()
+        conn.close()
     assert mpsock.pcbs_in_use() == before
     server.close()
+    desktop.close()
 
 
 def test_thousand_simultaneous_connections_then_nothing_left(desktop):

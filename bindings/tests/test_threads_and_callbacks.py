@@ -9,12 +9,16 @@ import pytest
 from native_peers import PEER_TIMEOUT
 
 
-def test_server_thread_and_client_in_one_script(emu):
-    server = emu.socket()
-    server.setsockopt(emu.SOL_SOCKET, emu.SO_REUSEADDR, 1)
-    from native_peers import free_port
+def test_server_thread_and_client_in_one_script(emu, native_server):
+    """A script's server thread blocks in accept while its main thread is a client: both on one
+    stack, each with a desktop peer (a camera cannot connect to its own server)."""
+    import socket as native
+
+    from native_peers import echo, free_port
 
     port = free_port()
+    server = emu.socket()
+    server.setsockopt(emu.SOL_SOCKET, emu.SO_REUSEADDR, 1)
     server.bind(("127.0.0.1", port))
     server.listen(1)
     heard = []
@@ -28,12 +32,16 @@ def test_server_thread_and_client_in_one_script(emu):
     thread = threading.Thread(target=serve)
     thread.start()
     time.sleep(0.05)  # the server blocks in accept first
+    upstream = native_server(echo)
     client = emu.socket()
-    client.connect(("127.0.0.1", port))
-    client.send(b"hello from the same script")
-    assert client.recv(16) == b"ack"
+    client.connect(upstream.address)
+    client.send(b"from the main thread")
+    assert client.recv(64) == b"from the main thread"
+    with native.create_connection(("127.0.0.1", port), timeout=PEER_TIMEOUT) as visitor:
+        visitor.sendall(b"hello from the desktop")
+        assert visitor.recv(16) == b"ack"
     thread.join(PEER_TIMEOUT)
-    assert heard == [b"hello from the same script"]
+    assert heard == [b"hello from the desktop"]
     client.close()
     server.close()
 

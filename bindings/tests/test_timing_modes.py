@@ -1,5 +1,6 @@
-"""Timing modes (spec section 4): settimeout, setblocking, SO_RCVTIMEO/SO_SNDTIMEO in
-milliseconds, MSG_DONTWAIT, for each blocking call."""
+"""Timing modes (docs/firmware-behaviour.md, "Blocking, timeouts and non-blocking"):
+settimeout, setblocking, MSG_DONTWAIT, for each blocking call; SO_RCVTIMEO/SO_SNDTIMEO in
+milliseconds where the socket module has them (the desktop profile)."""
 
 import socket as native
 import threading
@@ -42,23 +43,38 @@ def test_settimeout_values(emu):
     s.close()
 
 
-def test_rcvtimeo_in_milliseconds_and_zero_blocks(emu, native_server):
+def test_rcvtimeo_in_milliseconds_and_zero_blocks(desktop, native_server):
     server = native_server(lambda conn: conn.recv(1))
-    s = emu.socket()
+    s = desktop.socket()
     s.connect(server.address)
-    s.setsockopt(emu.SOL_SOCKET, emu.SO_RCVTIMEO, 150)
+    s.setsockopt(desktop.SOL_SOCKET, desktop.SO_RCVTIMEO, 150)
     assert 0.14 <= elapsed(s.recv, 1) < 2
     assert errno_of(s.recv, 1) == 110
-    s.setsockopt(emu.SOL_SOCKET, emu.SO_RCVTIMEO, 0)
+    s.setsockopt(desktop.SOL_SOCKET, desktop.SO_RCVTIMEO, 0)
     assert "timeout=4294967295" in repr(s)
     s.close()
 
 
-def test_sndtimeo_applies_to_sends_only(emu, native_server):
-    server = native_server(lambda conn: time.sleep(3))  # never reads
+def test_camera_profiles_have_no_timeout_options(emu, native_server, capsys):
+    """modlwip has no SO_RCVTIMEO/SO_SNDTIMEO: the names are missing, and the numbers are an
+    unknown option (a warning, no timeout)."""
+    assert not hasattr(emu, "SO_RCVTIMEO") and not hasattr(emu, "SO_SNDTIMEO")
+    server = native_server(lambda conn: conn.recv(1))
     s = emu.socket()
     s.connect(server.address)
-    s.setsockopt(emu.SOL_SOCKET, emu.SO_SNDTIMEO, 100)
+    assert s.setsockopt(emu.SOL_SOCKET, 0x1006, 150) is None
+    assert capsys.readouterr().out == "Warning: lwip.setsockopt() not implemented\n"
+    assert "timeout=4294967295" in repr(s)
+    s.settimeout(0)
+    assert errno_of(s.recv, 1) == 11
+    s.close()
+
+
+def test_sndtimeo_applies_to_sends_only(desktop, native_server):
+    server = native_server(lambda conn: time.sleep(3))  # never reads
+    s = desktop.socket()
+    s.connect(server.address)
+    s.setsockopt(desktop.SOL_SOCKET, desktop.SO_SNDTIMEO, 100)
     assert "timeout=4294967295" in repr(s)  # the receive timeout is untouched
     chunk = b"z" * 65536
     with pytest.raises(OSError) as info:
@@ -80,6 +96,9 @@ def test_accept_timing(emu):
 
 
 def test_connect_timing(emu, echo_server):
+    import mpsock
+
+    mpsock._mpsock.set_conditions(latency_ms=30)  # a handshake slower than connect's one poll
     s = emu.socket()
     s.setblocking(False)
     assert errno_of(s.connect, echo_server.address) == 115

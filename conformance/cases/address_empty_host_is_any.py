@@ -1,5 +1,5 @@
 """An empty host string in an address means "any": a server bound to ("", port) accepts a
-connection to that port (spec §3: "An empty string means any")."""
+connection to that port (reference §3: "An empty string means any")."""
 
 NEEDS = ("dut_ip",)
 

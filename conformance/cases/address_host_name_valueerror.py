@@ -1,4 +1,4 @@
-"""A host name in an address tuple is not resolved: it raises ValueError (spec §3; modlwip
+"""A host name in an address tuple is not resolved: it raises ValueError (reference §3; modlwip
 lwip_parse_inet_addr takes numeric addresses only)."""
 
 

@@ -1,5 +1,5 @@
 """With IPv6 built in, the documented 4-tuple (addr, port, flowinfo, scopeid) binds, and a
-received address comes back as a 2-tuple (spec §3, IPv6 [doc] and returned addresses)."""
+received address comes back as a 2-tuple (reference §3, IPv6 [doc] and returned addresses)."""
 
 NEEDS = ("ipv6", "dut_on_loopback")
 

@@ -1,5 +1,5 @@
 """On a board built without IPv6 (every current OpenMV lwIP board), an IPv6 address string
-does not parse: ValueError (spec §3, IPv6 paragraph; §9 IPv6 off)."""
+does not parse: ValueError (reference §3, IPv6 paragraph; §9 IPv6 off)."""
 
 NEEDS = ("not ipv6",)
 

@@ -1,5 +1,5 @@
 """accept() returns (socket, (ip, port)) and recvfrom() (data, (ip, port)): 2-tuples with the
-IP as a string (spec §3, returned addresses; lwip_format_inet_addr)."""
+IP as a string (reference §3, returned addresses; lwip_format_inet_addr)."""
 
 NEEDS = ("dut_ip",)
 

@@ -1,4 +1,4 @@
-"""An address string ipaddr_aton cannot parse, such as "999.1.1.1", raises ValueError (spec
+"""An address string ipaddr_aton cannot parse, such as "999.1.1.1", raises ValueError (reference
 §3)."""
 
 

@@ -1,5 +1,5 @@
 """An address that is not a 2-sequence fails in argument unpacking, with TypeError or
-ValueError, before anything is sent (spec §3)."""
+ValueError, before anything is sent (reference §3)."""
 
 
 def dut(ctl):

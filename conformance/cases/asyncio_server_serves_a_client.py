@@ -1,6 +1,6 @@
-"""asyncio: start_server accepts a connection and runs the handler as a task with one stream
-for reading and writing, whose peername is the client's address; close() and wait_closed()
-end the server (design: the firmware's asyncio, MicroPython's extmod/asyncio stream.py)."""
+"""asyncio: start_server accepts a connection and runs the handler as a task with one stream for
+reading and writing, whose peername is the client's address; close() and wait_closed() end the
+server (reference §15; design: the firmware's asyncio, MicroPython's extmod/asyncio stream.py)."""
 
 NEEDS = ("dut_ip", "asyncio")
 

@@ -1,6 +1,6 @@
-"""asyncio streams on the camera's sockets: open_connection, write and drain, readline,
-readexactly and read; drain() always yields, so two writers take turns (design: the firmware's
-asyncio, MicroPython's extmod/asyncio stream.py)."""
+"""asyncio streams on the camera's sockets: open_connection, write and drain, readline, readexactly
+and read; drain() always yields, so two writers take turns (reference §15; design: the
+firmware's asyncio, MicroPython's extmod/asyncio stream.py)."""
 
 NEEDS = ("asyncio",)
 

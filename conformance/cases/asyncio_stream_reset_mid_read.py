@@ -1,6 +1,6 @@
 """asyncio: a peer's reset during a stream read raises the socket's OSError (ECONNRESET) in the
-reading task, and the next read gives b'' (spec §5 error state machine, through the firmware's
-asyncio stream.py)."""
+reading task, and the next read gives b'' (reference §15 and §5: error state machine, through
+the firmware's asyncio stream.py)."""
 
 NEEDS = ("asyncio",)
 

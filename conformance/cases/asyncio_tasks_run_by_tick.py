@@ -1,6 +1,6 @@
-"""asyncio runs tasks from one queue ordered by the tick each may run at: a task whose sleep
-ended while another blocked the loop runs before that other task's sleep(0) (design: the
-firmware's asyncio, MicroPython's extmod/asyncio core.py; CPython's asyncio runs the other
+"""asyncio runs tasks from one queue ordered by the tick each may run at: a task whose sleep ended
+while another blocked the loop runs before that other task's sleep(0) (reference §15; design:
+the firmware's asyncio, MicroPython's extmod/asyncio core.py; CPython's asyncio runs the other
 task first)."""
 
 NEEDS = ("asyncio",)

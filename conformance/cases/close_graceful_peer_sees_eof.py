@@ -1,5 +1,5 @@
 """close() on a connection with nothing unread closes gracefully: the peer receives all the
-data sent before, then EOF (spec §5 close: "starts a graceful close (FIN)")."""
+data sent before, then EOF (reference §5 close: "starts a graceful close (FIN)")."""
 
 
 def dut(ctl):

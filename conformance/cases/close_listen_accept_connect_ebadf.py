@@ -1,4 +1,4 @@
-"""listen, accept and connect on a closed socket raise OSError(EBADF) (spec §5 listen,
+"""listen, accept and connect on a closed socket raise OSError(EBADF) (reference §5 listen,
 accept, connect: "closed → EBADF")."""
 
 

@@ -1,5 +1,5 @@
 """Closing a listening socket aborts (RST) the connections still waiting in its accept
-queue: their peers see a reset (spec §5 close: "A listening socket aborts (RST) all
+queue: their peers see a reset (reference §5 close: "A listening socket aborts (RST) all
 connections still waiting in its accept queue")."""
 
 NEEDS = ("dut_ip",)

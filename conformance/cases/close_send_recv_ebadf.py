@@ -1,4 +1,4 @@
-"""send and recv on a closed socket raise OSError(EBADF) (spec §5 close: "Any operation on a
+"""send and recv on a closed socket raise OSError(EBADF) (reference §5 close: "Any operation on a
 closed socket → EBADF"; checked against the real code)."""
 
 

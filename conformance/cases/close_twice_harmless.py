@@ -1,4 +1,4 @@
-"""Closing a socket twice is harmless: the second close raises nothing (spec §5 close)."""
+"""Closing a socket twice is harmless: the second close raises nothing (reference §5 close)."""
 
 
 def dut(ctl):

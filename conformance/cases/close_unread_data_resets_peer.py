@@ -1,5 +1,5 @@
 """Closing a connection with received data still unread sends RST: the peer sees
-ECONNRESET (spec §5 close: "Closing a socket with unread received data sends RST")."""
+ECONNRESET (reference §5 close: "Closing a socket with unread received data sends RST")."""
 
 
 def dut(ctl):

@@ -1,5 +1,5 @@
 """close() of a connection whose peer has not taken all the data lingers, holding its PCB,
-and aborts the connection (RST) when the firmware's close timeout of 10 s runs out (spec §5
+and aborts the connection (RST) when the firmware's close timeout of 10 s runs out (reference §5
 close: "if the close does not complete within 10 s the connection is aborted"; §9 close
 timeout; modlwip _lwip_tcp_close_poll)."""
 

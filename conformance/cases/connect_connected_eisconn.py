@@ -1,4 +1,4 @@
-"""connect on a socket that is already connected raises OSError(EISCONN) (spec §5 connect)."""
+"""connect on a socket that is already connected raises OSError(EISCONN) (reference §5 connect)."""
 
 
 def dut(ctl):

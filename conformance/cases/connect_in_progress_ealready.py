@@ -1,5 +1,5 @@
 """connect again while a non-blocking connect is still in progress raises OSError(EALREADY)
-(spec §5 connect: "connect in progress → EALREADY")."""
+(reference §5 connect: "connect in progress → EALREADY")."""
 
 
 def dut(ctl):

@@ -1,5 +1,5 @@
 """A connect the peer refuses (its SYN answered with RST) fails with ECONNRESET, not
-ECONNREFUSED: lwIP reports ERR_RST (spec §5 connect; checked against the real code: 104)."""
+ECONNREFUSED: lwIP reports ERR_RST (reference §5 connect; checked against the real code: 104)."""
 
 
 def dut(ctl):

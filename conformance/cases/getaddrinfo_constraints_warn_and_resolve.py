@@ -1,5 +1,5 @@
 """Constraints modlwip does not support (type SOCK_DGRAM, a protocol) only print a warning;
-the name still resolves to the one AF_INET/SOCK_STREAM entry (spec §3 getaddrinfo;
+the name still resolves to the one AF_INET/SOCK_STREAM entry (reference §3 getaddrinfo;
 mp_warning(RuntimeWarning, "unsupported getaddrinfo constraints"))."""
 
 

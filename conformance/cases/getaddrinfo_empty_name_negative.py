@@ -1,5 +1,5 @@
 """An empty host name fails with OSError carrying lwIP's negative error code, passed
-through (spec §3 getaddrinfo: "other lwIP error codes ... pass through negative")."""
+through (reference §3 getaddrinfo: "other lwIP error codes ... pass through negative")."""
 
 
 def dut(ctl):

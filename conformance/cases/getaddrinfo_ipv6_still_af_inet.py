@@ -1,5 +1,5 @@
 """On a board with IPv6, a numeric IPv6 address resolves to one entry whose family and type
-are still AF_INET and SOCK_STREAM (spec §3 getaddrinfo: "even for an IPv6 result")."""
+are still AF_INET and SOCK_STREAM (reference §3 getaddrinfo: "even for an IPv6 result")."""
 
 NEEDS = ("ipv6",)
 

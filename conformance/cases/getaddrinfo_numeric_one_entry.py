@@ -1,5 +1,5 @@
 """getaddrinfo of a numeric address returns, without DNS, a list of exactly one 5-tuple
-(AF_INET, SOCK_STREAM, 0, '', (ip, port)) (spec §3 getaddrinfo; lwip_getaddrinfo)."""
+(AF_INET, SOCK_STREAM, 0, '', (ip, port)) (reference §3 getaddrinfo; lwip_getaddrinfo)."""
 
 
 def dut(ctl):

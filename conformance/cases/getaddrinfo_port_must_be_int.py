@@ -1,4 +1,4 @@
-"""getaddrinfo takes the port as an int: a str port is a TypeError (spec §3 getaddrinfo:
+"""getaddrinfo takes the port as an int: a str port is a TypeError (reference §3 getaddrinfo:
 "port must be an int"; lwip_getaddrinfo's mp_obj_get_int)."""
 
 

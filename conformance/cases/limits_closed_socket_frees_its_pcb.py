@@ -1,5 +1,5 @@
 """Closing a TCP socket gives its PCB back: at the limit, close one and socket() succeeds
-again (spec §5 close, §9 MEMP_NUM_TCP_PCB)."""
+again (reference §5 close, §9 MEMP_NUM_TCP_PCB)."""
 
 NEEDS = ("tcp_pcbs <= 64",)
 

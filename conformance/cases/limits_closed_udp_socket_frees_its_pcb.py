@@ -1,5 +1,5 @@
 """Closing a UDP socket gives its PCB back: at the limit, close one and a UDP socket() succeeds
-again (spec §5 close, §9 MEMP_NUM_UDP_PCB)."""
+again (reference §5 close, §9 MEMP_NUM_UDP_PCB)."""
 
 NEEDS = ("udp_sockets <= 64",)
 

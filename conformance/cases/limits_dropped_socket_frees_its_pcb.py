@@ -1,5 +1,5 @@
 """A socket dropped without close() is closed when the garbage collector frees it (its
-finaliser, `__del__`): at the limit, drop one, collect, and socket() succeeds again (spec §5
+finaliser, `__del__`): at the limit, drop one, collect, and socket() succeeds again (reference §5
 "Garbage collection closes an unreferenced socket", §1 `__del__`, §9 MEMP_NUM_TCP_PCB)."""
 
 NEEDS = ("tcp_pcbs <= 64",)

@@ -1,7 +1,7 @@
 """A socket dropped without close() keeps its PCB until the garbage collector runs: at the limit,
-drop one, and socket() still raises ENOMEM; after gc.collect() it succeeds (spec §5 "Garbage
-collection closes an unreferenced socket": the finaliser runs only when the collector frees the
-object; modlwip's lwip_socket_make_new does not collect when tcp_new() fails)."""
+drop one, and socket() still raises ENOMEM; after gc.collect() it succeeds (reference §5:
+"Garbage collection closes an unreferenced socket": the finaliser runs only when the collector
+frees the object; modlwip's lwip_socket_make_new does not collect when tcp_new() fails)."""
 
 NEEDS = ("tcp_pcbs <= 64",)
 

@@ -1,6 +1,6 @@
 """With every listening PCB in use (MEMP_NUM_TCP_PCB_LISTEN, 8 on the OpenMV boards), the
 next listen() raises OSError(ENOMEM); a listening socket gives its TCP PCB back, so more
-listeners than TCP sockets fit (spec §5 listen: "no memory → ENOMEM"; §9)."""
+listeners than TCP sockets fit (reference §5 listen: "no memory → ENOMEM"; §9)."""
 
 NEEDS = ("tcp_listen_pcbs <= 64",)
 

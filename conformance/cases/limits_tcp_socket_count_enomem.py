@@ -1,5 +1,5 @@
 """With every TCP PCB in use (MEMP_NUM_TCP_PCB, 5 on the OpenMV boards), the next socket()
-raises OSError(ENOMEM) (spec §2, §9; README: OSError(12) for the sixth TCP socket)."""
+raises OSError(ENOMEM) (reference §2, §9; README: OSError(12) for the sixth TCP socket)."""
 
 NEEDS = ("tcp_pcbs <= 64",)
 

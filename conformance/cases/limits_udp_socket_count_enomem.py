@@ -1,6 +1,6 @@
 """With every UDP PCB a script can have in use (MEMP_NUM_UDP_PCB, 4 + 1 for mDNS, less the
 firmware's own mDNS and DHCP pcbs: 3 on the OpenMV boards), the next UDP socket() raises
-OSError(ENOMEM) (spec §2 "No PCB available → ENOMEM", §9 MEMP_NUM_UDP_PCB)."""
+OSError(ENOMEM) (reference §2 "No PCB available → ENOMEM", §9 MEMP_NUM_UDP_PCB)."""
 
 NEEDS = ("udp_sockets <= 64",)
 

@@ -1,5 +1,7 @@
 """MSG_DONTWAIT makes one recv non-blocking (EAGAIN) on a blocking socket, which stays
-blocking for the next call (spec §4: "makes that one call non-blocking")."""
+blocking for the next call (reference §4: "makes that one call non-blocking")."""
+
+NEEDS = ("micropython >= 1.26",)
 
 
 def dut(ctl):

@@ -1,5 +1,7 @@
-"""MSG_DONTWAIT in recvfrom on a blocking UDP socket with no datagram raises EAGAIN (spec §4,
+"""MSG_DONTWAIT in recvfrom on a blocking UDP socket with no datagram raises EAGAIN (reference §4,
 §6)."""
+
+NEEDS = ("micropython >= 1.26",)
 
 
 def dut(ctl):

@@ -1,5 +1,5 @@
 """After IP_DROP_MEMBERSHIP with the same mreq, datagrams to the group no longer arrive
-(spec §6 multicast: "IP_DROP_MEMBERSHIP likewise")."""
+(reference §6 multicast: "IP_DROP_MEMBERSHIP likewise")."""
 
 NEEDS = ("dut_ip",)
 

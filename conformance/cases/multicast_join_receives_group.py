@@ -1,5 +1,5 @@
 """After setsockopt(IPPROTO_IP, IP_ADD_MEMBERSHIP, group + interface), a UDP socket receives
-datagrams sent to the group (spec §6 multicast; the 8-byte mreq is built as inet_aton
+datagrams sent to the group (reference §6 multicast; the 8-byte mreq is built as inet_aton
 would)."""
 
 NEEDS = ("dut_ip",)

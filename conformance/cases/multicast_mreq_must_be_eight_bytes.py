@@ -1,5 +1,5 @@
 """IP_ADD_MEMBERSHIP and IP_DROP_MEMBERSHIP take an 8-byte mreq; any other length raises
-ValueError (spec §6 multicast)."""
+ValueError (reference §6 multicast)."""
 
 
 def dut(ctl):

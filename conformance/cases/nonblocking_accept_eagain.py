@@ -1,5 +1,5 @@
 """accept on a non-blocking listener with no connection queued raises OSError(EAGAIN)
-(spec §5 accept; checked against the real code: 11)."""
+(reference §5 accept; checked against the real code: 11)."""
 
 
 def dut(ctl):

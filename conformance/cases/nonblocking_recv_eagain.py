@@ -1,4 +1,4 @@
-"""recv on a non-blocking socket with nothing queued raises OSError(EAGAIN) (spec §4 outcome
+"""recv on a non-blocking socket with nothing queued raises OSError(EAGAIN) (reference §4 outcome
 rules: timeout 0 and nothing possible → EAGAIN)."""
 
 

@@ -1,4 +1,4 @@
-"""recv and recvfrom on a non-blocking UDP socket with no datagram raise OSError(EAGAIN) (spec
+"""recv and recvfrom on a non-blocking UDP socket with no datagram raise OSError(EAGAIN) (reference
 §6 recv/recvfrom, §4)."""
 
 

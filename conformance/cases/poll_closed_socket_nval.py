@@ -1,4 +1,4 @@
-"""A registered socket that is closed polls as POLLNVAL (0x20) (spec §8; checked against the
+"""A registered socket that is closed polls as POLLNVAL (0x20) (reference §8; checked against the
 real code: 32)."""
 
 

@@ -1,5 +1,5 @@
 """POLLERR and POLLHUP are reported even when not requested: a new TCP socket registered for
-POLLIN alone polls as POLLHUP (spec §8)."""
+POLLIN alone polls as POLLHUP (reference §8)."""
 
 
 def dut(ctl):

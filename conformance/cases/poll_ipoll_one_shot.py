@@ -1,5 +1,5 @@
 """ipoll(timeout, 1) is one-shot: an object it yielded has its mask set to 0 and is not
-yielded again until modify() re-arms it (spec §1 ipoll flags=1)."""
+yielded again until modify() re-arms it (reference §1 ipoll flags=1)."""
 
 
 def dut(ctl):

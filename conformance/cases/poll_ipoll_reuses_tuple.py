@@ -1,4 +1,4 @@
-"""ipoll yields one reused 2-tuple for every ready object, not a new tuple each (spec §1
+"""ipoll yields one reused 2-tuple for every ready object, not a new tuple each (reference §1
 ipoll: "iterator yielding one reused 2-tuple per ready object")."""
 
 

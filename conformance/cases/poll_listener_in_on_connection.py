@@ -1,4 +1,4 @@
-"""A listening socket polls POLLIN once a connection is queued, and nothing before (spec §8
+"""A listening socket polls POLLIN once a connection is queued, and nothing before (reference §8
 POLLIN: "listening socket with a queued connection")."""
 
 NEEDS = ("dut_ip",)

@@ -1,5 +1,5 @@
 """modify() of an object that is not registered raises OSError(ENOENT); unregister() of one
-raises nothing (spec §1 poll object methods)."""
+raises nothing (reference §1 poll object methods)."""
 
 
 def dut(ctl):

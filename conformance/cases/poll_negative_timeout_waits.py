@@ -1,4 +1,4 @@
-"""poll() with no timeout, -1 or None waits until an object is ready, however long (spec §1:
+"""poll() with no timeout, -1 or None waits until an object is ready, however long (reference §1:
 "None or a negative number waits forever")."""
 
 

@@ -1,5 +1,5 @@
 """A new, never-connected TCP socket polls as POLLHUP | POLLOUT (20) with the default mask
-(spec §8; checked against the real code: 20 on a new socket)."""
+(reference §8; checked against the real code: 20 on a new socket)."""
 
 
 def dut(ctl):

@@ -1,5 +1,5 @@
 """After the peer closes (FIN), the requested POLLIN and POLLOUT are both reported, and recv
-gives EOF (spec §8 "Peer closed (FIN)"; checked against the real code)."""
+gives EOF (reference §8 "Peer closed (FIN)"; checked against the real code)."""
 
 
 def dut(ctl):

@@ -1,4 +1,4 @@
-"""Registering an object again replaces its event mask rather than adding to it (spec §1:
+"""Registering an object again replaces its event mask rather than adding to it (reference §1:
 "Registering again replaces the mask")."""
 
 

@@ -1,5 +1,5 @@
 """Registering an object that is not a stream raises OSError ("stream operation not
-supported") (spec §1 select module; modselect via mp_get_stream_raise)."""
+supported") (reference §1 select module; modselect via mp_get_stream_raise)."""
 
 
 def dut(ctl):

@@ -1,5 +1,5 @@
 """A connection reset by the peer polls as OUT | ERR | HUP | IN (29) until recv reports the
-reset, then as HUP | IN (17) (spec §8 "Reset by peer")."""
+reset, then as HUP | IN (17) (reference §8 "Reset by peer")."""
 
 
 def dut(ctl):

@@ -1,4 +1,4 @@
-"""A connected TCP socket polls POLLOUT, and POLLIN | POLLOUT (5) once data is queued (spec §8
+"""A connected TCP socket polls POLLOUT, and POLLIN | POLLOUT (5) once data is queued (reference §8
 POLLIN and POLLOUT)."""
 
 

@@ -1,5 +1,5 @@
 """poll(0) returns at once and poll(ms) after about ms milliseconds, both with an empty list
-when nothing is ready (spec §1 poll(timeout_ms))."""
+when nothing is ready (reference §1 poll(timeout_ms))."""
 
 
 def dut(ctl):

@@ -1,5 +1,5 @@
 """A UDP socket always polls POLLOUT while open, and POLLIN | POLLOUT (5) with a datagram
-queued (spec §8 POLLOUT: "UDP always"; POLLIN: "UDP socket with a queued datagram")."""
+queued (reference §8 POLLOUT: "UDP always"; POLLIN: "UDP socket with a queued datagram")."""
 
 
 def dut(ctl):

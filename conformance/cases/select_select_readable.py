@@ -1,5 +1,5 @@
 """select.select(rlist, wlist, xlist, timeout_s) lists a socket with queued data as readable
-and returns empty lists on timeout (spec §1 select module)."""
+and returns empty lists on timeout (reference §1 select module)."""
 
 NEEDS = ("select_select",)
 

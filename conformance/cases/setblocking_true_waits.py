@@ -1,4 +1,4 @@
-"""setblocking(True) after setblocking(False) makes recv wait again for data (spec §4:
+"""setblocking(True) after setblocking(False) makes recv wait again for data (reference §4:
 setblocking(True/False) = settimeout(None/0))."""
 
 

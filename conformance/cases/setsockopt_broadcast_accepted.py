@@ -1,5 +1,5 @@
 """SO_BROADCAST on a UDP socket is a known option: it returns None and prints no warning
-(spec §6 "Broadcast needs SO_BROADCAST", §7)."""
+(reference §6 "Broadcast needs SO_BROADCAST", §7)."""
 
 
 def dut(ctl):

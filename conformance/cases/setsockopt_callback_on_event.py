@@ -1,5 +1,5 @@
 """Option 20 sets a callback that is called, with the socket, when the socket has an event
-such as an arriving datagram (spec §7: the undocumented upstream callback option)."""
+such as an arriving datagram (reference §7: the undocumented upstream callback option)."""
 
 
 def dut(ctl):

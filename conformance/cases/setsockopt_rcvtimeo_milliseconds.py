@@ -1,5 +1,8 @@
-"""setsockopt(SOL_SOCKET, SO_RCVTIMEO, ms) sets the receive timeout in milliseconds: recv
-raises ETIMEDOUT after about that long (spec §4 [doc], §7)."""
+"""Where the socket module has it (not lwIP: reference §1), setsockopt(SOL_SOCKET,
+SO_RCVTIMEO, ms) sets the receive timeout in milliseconds: recv raises ETIMEDOUT after about
+that long (reference §4, §7)."""
+
+NEEDS = ("timeout_options",)
 
 
 def dut(ctl):

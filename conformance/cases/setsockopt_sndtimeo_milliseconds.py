@@ -1,8 +1,9 @@
-"""setsockopt(SOL_SOCKET, SO_SNDTIMEO, ms) sets the send timeout in milliseconds: a send that
-finds the buffer full raises ETIMEDOUT after about that long (spec §4 [doc], §7)."""
+"""Where the socket module has it (not lwIP: reference §1), setsockopt(SOL_SOCKET,
+SO_SNDTIMEO, ms) sets the send timeout in milliseconds: a send that finds the buffer full
+raises ETIMEDOUT after about that long (reference §4, §7)."""
 
 # ctl.fill queues at most 20 MB; a camera-sized send buffer fills long before.
-NEEDS = ("tcp_snd_buf <= 262144",)
+NEEDS = ("timeout_options", "tcp_snd_buf <= 262144")
 
 
 def dut(ctl):

@@ -1,4 +1,4 @@
-"""setsockopt takes exactly three arguments: two or four are a TypeError (spec §7)."""
+"""setsockopt takes exactly three arguments: two or four are a TypeError (reference §7)."""
 
 
 def dut(ctl):

@@ -1,5 +1,5 @@
 """An option setsockopt does not know prints "Warning: lwip.setsockopt() not implemented"
-and returns None, without an exception (spec §7; checked against the real code)."""
+and returns None, without an exception (reference §7; checked against the real code)."""
 
 
 def dut(ctl):

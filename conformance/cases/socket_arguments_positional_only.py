@@ -1,5 +1,5 @@
 """socket() takes 0 to 4 positional arguments and no keywords; with none it is a TCP socket
-(spec §2)."""
+(reference §2)."""
 
 
 def dut(ctl):

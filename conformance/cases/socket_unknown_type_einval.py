@@ -1,4 +1,4 @@
-"""socket() with a type other than SOCK_STREAM or SOCK_DGRAM raises OSError(EINVAL) (spec §2;
+"""socket() with a type other than SOCK_STREAM or SOCK_DGRAM raises OSError(EINVAL) (reference §2;
 modlwip lwip_socket_make_new)."""
 
 

@@ -1,5 +1,5 @@
 """On a non-blocking socket with nothing to read, read, readinto and readline return None
-(spec §5 read/readinto/readline on non-blocking sockets; py/stream.c)."""
+(reference §5 read/readinto/readline on non-blocking sockets; py/stream.c)."""
 
 
 def dut(ctl):

@@ -1,5 +1,5 @@
 """On a non-blocking socket, read(n) returns what arrived before EAGAIN, even if less than n
-(spec §5 read: "return what was read before EAGAIN")."""
+(reference §5 read: "return what was read before EAGAIN")."""
 
 
 def dut(ctl):

@@ -1,5 +1,5 @@
 """write(buf) on a non-blocking socket with less room than buf returns the count written before
-the buffer filled: more than 0, less than len(buf) (spec §5 write: "on a non-blocking socket
+the buffer filled: more than 0, less than len(buf) (reference §5 write: "on a non-blocking socket
 returns the count written so far"; py/stream.c mp_stream_rw)."""
 
 NEEDS = ("tcp_snd_buf <= 262144",)

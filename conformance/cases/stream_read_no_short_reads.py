@@ -1,5 +1,5 @@
 """read(n) on a blocking socket keeps reading until it has n bytes, across segments that
-arrive apart: no short reads (spec §5 read/readinto, "no short reads")."""
+arrive apart: no short reads (reference §5 read/readinto, "no short reads")."""
 
 
 def dut(ctl):

@@ -1,4 +1,4 @@
-"""read() with no size reads everything until the peer closes (spec §5 read: "read() with no
+"""read() with no size reads everything until the peer closes (reference §5 read: "read() with no
 size reads to EOF")."""
 
 
@@ -7,6 +7,7 @@ def dut(ctl):
 
     s = socket.socket()
     s.connect(ctl.peer)
+    ctl.send("connected")  # before the peer sends and closes (see reference §12)
     data = s.read()
     print("read", len(data), data == bytes(range(256)) * 40)
     s.close()
@@ -14,6 +15,7 @@ def dut(ctl):
 
 def host(peer):
     conn = peer.accept()
+    peer.wait("connected")
     conn.sendall(bytes(range(256)) * 40)
     conn.close()
 

@@ -1,5 +1,5 @@
 """readinto(buf) fills the whole buffer, and readinto(buf, n) reads n bytes into its start
-(spec §5 readinto(buf[, n]))."""
+(reference §5 readinto(buf[, n]))."""
 
 
 def dut(ctl):

@@ -1,5 +1,5 @@
 """readline() returns one line up to and including b'\\n', and at EOF what is left, then b''
-(spec §5 readline)."""
+(reference §5 readline)."""
 
 
 def dut(ctl):
@@ -7,6 +7,7 @@ def dut(ctl):
 
     s = socket.socket()
     s.connect(ctl.peer)
+    ctl.send("connected")  # before the peer sends and closes (see reference §12)
     for _ in range(4):
         print("readline", s.readline())
     s.close()
@@ -14,6 +15,7 @@ def dut(ctl):
 
 def host(peer):
     conn = peer.accept()
+    peer.wait("connected")
     conn.sendall(b"first\nsecond\nno newline")
     conn.close()
 

@@ -1,5 +1,5 @@
 """write(buf) on a blocking socket loops until everything is written, however much larger
-than the send buffer, and returns the full length (spec §5 write)."""
+than the send buffer, and returns the full length (reference §5 write)."""
 
 
 def dut(ctl):

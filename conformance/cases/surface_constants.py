@@ -1,4 +1,6 @@
-"""The socket module's constants have modlwip's values (spec §1, module surface table)."""
+"""The socket module's constants have modlwip's values (reference §1, module surface table)."""
+
+NEEDS = ("micropython >= 1.26",)
 
 
 def dut(ctl):

@@ -1,5 +1,5 @@
 """Socket errors are plain OSError with the errno in args[0]: no socket.timeout, no
-BlockingIOError, no ConnectionResetError (spec, errno paragraph)."""
+BlockingIOError, no ConnectionResetError (reference, errno paragraph)."""
 
 
 def dut(ctl):

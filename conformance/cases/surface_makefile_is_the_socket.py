@@ -1,4 +1,4 @@
-"""makefile() returns the socket itself, whatever the mode (spec §10, makefile row; checked
+"""makefile() returns the socket itself, whatever the mode (reference §10, makefile row; checked
 against the real code in §9)."""
 
 

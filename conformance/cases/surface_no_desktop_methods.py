@@ -1,5 +1,5 @@
 """The firmware's socket has no getsockname, getpeername, fileno, shutdown, getsockopt or
-detach: a script calling one gets AttributeError on the camera (spec §1)."""
+detach: a script calling one gets AttributeError on the camera (reference §1)."""
 
 NEEDS = ("firmware_surface",)
 

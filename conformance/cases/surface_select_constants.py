@@ -1,5 +1,5 @@
 """The select module has poll() and the poll flags POLLIN 1, POLLOUT 4, POLLERR 8, POLLHUP
-0x10 (spec §1, select module)."""
+0x10 (reference §1, select module)."""
 
 
 def dut(ctl):

@@ -1,5 +1,5 @@
 """A socket has every method of the firmware's socket type, getaddrinfo is a module function
-(spec §1: close, bind, listen, accept, connect, send, recv, sendto, recvfrom, sendall,
+(reference §1: close, bind, listen, accept, connect, send, recv, sendto, recvfrom, sendall,
 settimeout, setblocking, setsockopt, makefile, read, readinto, readline, write)."""
 
 

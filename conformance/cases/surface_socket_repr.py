@@ -1,4 +1,4 @@
-"""A socket prints as <socket state=N timeout=T incoming=...> (spec §1, modlwip
+"""A socket prints as <socket state=N timeout=T incoming=...> (reference §1, modlwip
 lwip_socket_print)."""
 
 

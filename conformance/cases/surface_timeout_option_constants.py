@@ -1,5 +1,8 @@
-"""SO_SNDTIMEO and SO_RCVTIMEO exist with MicroPython's numbers 0x1005 and 0x1006 (spec §1,
-[doc] rows; extmod/modnetwork.h)."""
+"""Where the socket module has SO_SNDTIMEO and SO_RCVTIMEO (boards whose WiFi module runs its
+own sockets, and the emulator's desktop profile; not lwIP), they have MicroPython's numbers
+0x1005 and 0x1006 (reference §1; extmod/modnetwork.h)."""
+
+NEEDS = ("timeout_options",)
 
 
 def dut(ctl):

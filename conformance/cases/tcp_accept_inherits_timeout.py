@@ -1,5 +1,5 @@
 """The socket accept() returns inherits the listener's timeout: a recv on it with no data
-raises ETIMEDOUT after that timeout (spec §5 accept)."""
+raises ETIMEDOUT after that timeout (reference §5 accept)."""
 
 NEEDS = ("dut_ip",)
 

@@ -1,4 +1,4 @@
-"""accept on a TCP socket that is not listening raises OSError(EINVAL) (spec §5 accept)."""
+"""accept on a TCP socket that is not listening raises OSError(EINVAL) (reference §5 accept)."""
 
 
 def dut(ctl):

@@ -1,4 +1,4 @@
-"""bind to a port another socket is listening on raises OSError(EADDRINUSE) (spec §5 bind;
+"""bind to a port another socket is listening on raises OSError(EADDRINUSE) (reference §5 bind;
 lwIP tcp_bind)."""
 
 

@@ -1,4 +1,4 @@
-"""A TCP client connects (blocking), sends, and receives the peer's answer (spec §5 connect,
+"""A TCP client connects (blocking), sends, and receives the peer's answer (reference §5 connect,
 send, recv)."""
 
 

@@ -1,5 +1,5 @@
 """listen(0) still queues one connection (backlog <= 1 gives one slot); a second waiting
-connection is refused (spec §5 listen: "backlog ≤ 1 → one slot")."""
+connection is refused (reference §5 listen: "backlog ≤ 1 → one slot")."""
 
 NEEDS = ("dut_ip",)
 

@@ -1,5 +1,5 @@
 """listen() without a backlog queues 2 connections: a third that arrives before any accept is
-refused, so accept finds exactly 2 (spec §5 listen, §9 default listen backlog 2)."""
+refused, so accept finds exactly 2 (reference §5 listen, §9 default listen backlog 2)."""
 
 NEEDS = ("dut_ip", "listen_backlog <= 16")
 TIMEOUT = 30

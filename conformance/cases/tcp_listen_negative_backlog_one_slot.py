@@ -1,5 +1,5 @@
 """listen() with a negative backlog takes it as 0, which still queues one connection; a
-second waiting connection is refused (spec §5 listen: "negative backlog becomes 0",
+second waiting connection is refused (reference §5 listen: "negative backlog becomes 0",
 "backlog ≤ 1 → one slot")."""
 
 NEEDS = ("dut_ip",)

@@ -1,5 +1,7 @@
 """setsockopt(IPPROTO_TCP, TCP_NODELAY, 1) is a known option: it returns None, prints no
-warning, and the socket goes on sending (spec §7, §5 send: Nagle unless TCP_NODELAY)."""
+warning, and the socket goes on sending (reference §7, §5 send: Nagle unless TCP_NODELAY)."""
+
+NEEDS = ("micropython >= 1.23",)
 
 
 def dut(ctl):

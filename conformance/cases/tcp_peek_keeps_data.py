@@ -1,5 +1,7 @@
 """recv with MSG_PEEK returns the data without consuming it: the next recv returns the same
-bytes (spec §5 recv, MSG_PEEK)."""
+bytes (reference §5 recv, MSG_PEEK)."""
+
+NEEDS = ("micropython >= 1.26",)
 
 
 def dut(ctl):

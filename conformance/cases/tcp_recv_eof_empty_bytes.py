@@ -1,5 +1,5 @@
 """When the peer has closed and everything is read, recv returns b'', and again on every
-later call (spec §5 recv: "Returns b'' at EOF")."""
+later call (reference §5 recv: "Returns b'' at EOF")."""
 
 
 def dut(ctl):
@@ -7,6 +7,7 @@ def dut(ctl):
 
     s = socket.socket()
     s.connect(ctl.peer)
+    ctl.send("connected")  # before the peer sends and closes (see reference §12)
     ctl.wait("closed")
     print("recv", s.recv(16))
     print("recv", s.recv(16))
@@ -16,6 +17,7 @@ def dut(ctl):
 
 def host(peer):
     conn = peer.accept()
+    peer.wait("connected")
     conn.sendall(b"last words")
     conn.close()
     peer.send("closed")

@@ -1,4 +1,4 @@
-"""recv on a listening socket raises OSError(ENOTCONN) (spec §5 recv; checked against the
+"""recv on a listening socket raises OSError(ENOTCONN) (reference §5 recv; checked against the
 real code: 107)."""
 
 

@@ -1,4 +1,4 @@
-"""recv on a TCP socket that never connected raises OSError(ENOTCONN) (spec §5 recv)."""
+"""recv on a TCP socket that never connected raises OSError(ENOTCONN) (reference §5 recv)."""
 
 
 def dut(ctl):

@@ -1,5 +1,5 @@
 """recv(n) returns at most one received segment (<= MSS), however much more has arrived
-(spec §5 recv; modlwip lwip_tcp_receive)."""
+(reference §5 recv; modlwip lwip_tcp_receive)."""
 
 NEEDS = ("tcp_mss <= 65536",)
 

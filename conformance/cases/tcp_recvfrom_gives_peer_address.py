@@ -1,4 +1,4 @@
-"""recvfrom on a TCP socket returns (data, (peer_ip, peer_port)) (spec §5 recvfrom)."""
+"""recvfrom on a TCP socket returns (data, (peer_ip, peer_port)) (reference §5 recvfrom)."""
 
 
 def dut(ctl):

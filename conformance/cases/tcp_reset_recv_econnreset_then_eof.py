@@ -1,5 +1,5 @@
 """When the peer resets the connection, the first recv raises ECONNRESET and later recvs
-return b'' (spec §5 error state machine; lwip_tcp_receive)."""
+return b'' (reference §5 error state machine; lwip_tcp_receive)."""
 
 
 def dut(ctl):

@@ -1,5 +1,5 @@
 """After the peer resets the connection, send raises the stored ECONNRESET once, then EBADF
-(spec §5 error state machine: "raise the stored error once, then EBADF")."""
+(reference §5 error state machine: "raise the stored error once, then EBADF")."""
 
 
 def dut(ctl):

@@ -1,6 +1,6 @@
 """Data the peer has not acknowledged stays in the send buffer: to a peer that does not read
 (its window closed after a few KiB), non-blocking sends raise EAGAIN once about TCP_SND_BUF
-bytes plus that window are queued (spec §5 send: "min(len, free send buffer)"; §9
+bytes plus that window are queued (reference §5 send: "min(len, free send buffer)"; §9
 TCP_SND_BUF)."""
 
 NEEDS = ("tcp_snd_buf <= 262144",)

@@ -1,5 +1,5 @@
 """send(buf) larger than the free send buffer queues only what fits: on a fresh connection
-exactly TCP_SND_BUF bytes, a short write (spec §5 send; checked against the real code)."""
+exactly TCP_SND_BUF bytes, a short write (reference §5 send; checked against the real code)."""
 
 NEEDS = ("tcp_snd_buf <= 262144",)
 

@@ -1,5 +1,5 @@
 """sendall on a non-blocking socket with more data than the free send buffer raises EAGAIN
-without sending anything (spec §5 sendall; checked against the real code)."""
+without sending anything (reference §5 sendall; checked against the real code)."""
 
 NEEDS = ("tcp_snd_buf <= 262144",)
 

@@ -1,5 +1,5 @@
 """A blocking sendall queues all of a buffer several times TCP_SND_BUF, looping over short
-sends; the peer receives every byte (spec §5 sendall)."""
+sends; the peer receives every byte (reference §5 sendall)."""
 
 
 def dut(ctl):

@@ -1,5 +1,5 @@
 """A TCP server binds, listens and accepts a connection; the accepted socket receives what
-the client sent and answers (spec §5 bind, listen, accept)."""
+the client sent and answers (reference §5 bind, listen, accept)."""
 
 NEEDS = ("dut_ip",)
 

@@ -1,6 +1,6 @@
 """A thread blocked in recv does not hold up the other threads: the main thread's sockets go
-on working while it waits (the firmware's wait loops release the GIL; design: several
-threads may block on different sockets at once)."""
+on working while it waits (reference §4: the firmware's wait loops let other threads run;
+several threads may block on different sockets at once)."""
 
 NEEDS = ("threads",)
 

@@ -1,4 +1,4 @@
-"""accept with a timeout and no connection coming raises OSError(ETIMEDOUT) (spec §5 accept,
+"""accept with a timeout and no connection coming raises OSError(ETIMEDOUT) (reference §5 accept,
 §4; checked against the real code: 110 for an accept timeout)."""
 
 

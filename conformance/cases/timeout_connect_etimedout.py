@@ -1,5 +1,5 @@
 """connect with a timeout to a host that does not answer the SYN raises OSError(ETIMEDOUT)
-(spec §5 connect: "Timeout → ETIMEDOUT")."""
+(reference §5 connect: "Timeout → ETIMEDOUT")."""
 
 
 def dut(ctl):

@@ -1,4 +1,4 @@
-"""recv on a socket with a timeout that expires raises OSError(ETIMEDOUT) (spec §4 outcome
+"""recv on a socket with a timeout that expires raises OSError(ETIMEDOUT) (reference §4 outcome
 rules: 110, not EAGAIN as on the unix port, not socket.timeout)."""
 
 

@@ -1,4 +1,4 @@
-"""send with a timeout when the send buffer stays full raises OSError(ETIMEDOUT) (spec §5
+"""send with a timeout when the send buffer stays full raises OSError(ETIMEDOUT) (reference §5
 send: "waits until at least 16 bytes are free (or the timeout → ETIMEDOUT)")."""
 
 # ctl.fill queues at most 20 MB; a camera-sized send buffer fills long before.

@@ -1,4 +1,4 @@
-"""recvfrom on a UDP socket with a timeout and no datagram raises OSError(ETIMEDOUT) (spec §6
+"""recvfrom on a UDP socket with a timeout and no datagram raises OSError(ETIMEDOUT) (reference §6
 recv/recvfrom: "Waits per the timing rules")."""
 
 

@@ -1,6 +1,7 @@
-"""A TLS client verifies the server against the CA it loaded (DER cadata) and the name it
-asked for, then reads and writes through the TLS socket: TLS 1.2, the server's certificate
-from getpeercert(True) (design: modtls_mbedtls.c ssl_socket_make_new, socket_read, socket_write)."""
+"""A TLS client verifies the server against the CA it loaded (DER cadata) and the name it asked
+for, then reads and writes through the TLS socket: TLS 1.2, the server's certificate from
+getpeercert(True) (reference §14; design: modtls_mbedtls.c ssl_socket_make_new, socket_read,
+socket_write)."""
 
 NEEDS = ("tls",)
 

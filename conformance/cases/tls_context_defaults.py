@@ -1,5 +1,5 @@
-"""tls.SSLContext verifies a server by default (CERT_REQUIRED) and then needs the name to
-check; ssl.SSLContext, the frozen wrapper, starts at CERT_NONE (design: modtls_mbedtls.c
+"""tls.SSLContext verifies a server by default (CERT_REQUIRED) and then needs the name to check;
+ssl.SSLContext, the frozen wrapper, starts at CERT_NONE (reference §14; design: modtls_mbedtls.c
 ssl_context_make_new, ssl_socket_make_new; micropython-lib ssl.py)."""
 
 NEEDS = ("tls",)

@@ -1,5 +1,6 @@
 """A handshake whose server closes the connection without answering fails with
-MBEDTLS_ERR_SSL_CONN_EOF, -0x7280 (design: TLS as extmod/modtls_mbedtls.c has it)."""
+MBEDTLS_ERR_SSL_CONN_EOF, -0x7280 (reference §14; design: TLS as extmod/modtls_mbedtls.c has
+it)."""
 
 NEEDS = ("tls",)
 

@@ -1,5 +1,6 @@
-"""A handshake with a server that answers in plain text (an HTTP server on the port) fails
-with MBEDTLS_ERR_SSL_INVALID_RECORD, -0x7200: the reply is no TLS record (design: TLS as extmod/modtls_mbedtls.c has it)."""
+"""A handshake with a server that answers in plain text (an HTTP server on the port) fails with
+MBEDTLS_ERR_SSL_INVALID_RECORD, -0x7200: the reply is no TLS record (reference §14; design: TLS
+as extmod/modtls_mbedtls.c has it)."""
 
 NEEDS = ("tls",)
 

@@ -1,7 +1,8 @@
-"""A TLS socket over a non-blocking socket with the handshake deferred: the first write()
-starts the handshake and returns None while the server has not answered; select.poll for
-POLLOUT then waits for the server's reply (socket_ioctl polls the direction the handshake
-needs and reports what was asked), and the data then flows both ways (design: TLS as extmod/modtls_mbedtls.c has it)."""
+"""A TLS socket over a non-blocking socket with the handshake deferred: the first write() starts
+the handshake and returns None while the server has not answered; select.poll for POLLOUT then
+waits for the server's reply (socket_ioctl polls the direction the handshake needs and reports
+what was asked), and the data then flows both ways (reference §14; design: TLS as
+extmod/modtls_mbedtls.c has it)."""
 
 NEEDS = ("tls",)
 

@@ -1,5 +1,6 @@
 """A peer that ends its TLS session with close_notify gives the reader the end of the stream:
-read() returns what came and then b'' (design: socket_read: MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY is 0)."""
+read() returns what came and then b'' (reference §14; design: socket_read:
+MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY is 0)."""
 
 NEEDS = ("tls",)
 

@@ -1,6 +1,6 @@
-"""A TLS connection whose peer closes TCP without close_notify ends in an error, not EOF:
-the next read raises MBEDTLS_ERR_SSL_CONN_EOF (-0x7280), and the error stays with the socket
-(design: socket_read's last_error)."""
+"""A TLS connection whose peer closes TCP without close_notify ends in an error, not EOF: the next
+read raises MBEDTLS_ERR_SSL_CONN_EOF (-0x7280), and the error stays with the socket (reference
+§14; design: socket_read's last_error)."""
 
 NEEDS = ("tls",)
 

@@ -1,6 +1,7 @@
 """A TLS server on the DUT: SSLContext(PROTOCOL_TLS_SERVER) with a DER key and certificate,
 wrap_socket(server_side=True) on an accepted socket; a verifying client gets through, and no
-client certificate is asked for (design: verify_mode CERT_NONE on a server context)."""
+client certificate is asked for (reference §14; design: verify_mode CERT_NONE on a server
+context)."""
 
 NEEDS = ("tls", "dut_ip")
 

@@ -1,5 +1,6 @@
-"""tls.SSLContext.set_ciphers takes mbedTLS suite names from get_ciphers(); an unknown name
-or an empty list raises OSError(MBEDTLS_ERR_SSL_BAD_CONFIG, -0x5E80) (design: TLS as extmod/modtls_mbedtls.c has it)."""
+"""tls.SSLContext.set_ciphers takes mbedTLS suite names from get_ciphers(); an unknown name or an
+empty list raises OSError(MBEDTLS_ERR_SSL_BAD_CONFIG, -0x5E80) (reference §14; design: TLS as
+extmod/modtls_mbedtls.c has it)."""
 
 NEEDS = ("tls",)
 

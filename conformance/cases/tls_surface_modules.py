@@ -1,6 +1,7 @@
-"""What the TLS modules show: tls is built in (SSLContext and the constants, no SSLError),
-ssl is the frozen wrapper that imports tls (ssl.tls) and adds wrap_socket, its SSLContext has
-no cipher methods (tls.SSLContext has them), and there is no ussl (design: TLS as extmod/modtls_mbedtls.c has it)."""
+"""What the TLS modules show: tls is built in (SSLContext and the constants, no SSLError), ssl is
+the frozen wrapper that imports tls (ssl.tls) and adds wrap_socket, its SSLContext has no cipher
+methods (tls.SSLContext has them), and there is no ussl (reference §14; design: TLS as
+extmod/modtls_mbedtls.c has it)."""
 
 NEEDS = ("tls",)
 

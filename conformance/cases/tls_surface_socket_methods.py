@@ -1,7 +1,7 @@
-"""The TLS socket is a stream with read, readinto, readline and write, plus recv, recv_into,
-send, sendall, setblocking, close, getpeercert and cipher; it has no settimeout (the wrapped
-socket's timeout applies) and getpeercert(False) is NotImplementedError (design: modtls_mbedtls.c
-ssl_socket_locals_dict_table)."""
+"""The TLS socket is a stream with read, readinto, readline and write, plus recv, recv_into, send,
+sendall, setblocking, close, getpeercert and cipher; it has no settimeout (the wrapped socket's
+timeout applies) and getpeercert(False) is NotImplementedError (reference §14; design:
+modtls_mbedtls.c ssl_socket_locals_dict_table)."""
 
 NEEDS = ("tls",)
 

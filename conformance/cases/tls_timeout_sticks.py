@@ -1,6 +1,6 @@
 """A TLS socket's reads use the wrapped socket's timeout; after a read times out
 (OSError(ETIMEDOUT)) the TLS socket keeps that error and the next call raises it at once
-(design: socket_read's last_error)."""
+(reference §14; design: socket_read's last_error)."""
 
 NEEDS = ("tls",)
 

@@ -1,5 +1,5 @@
-"""A server certificate past its validity fails verification: ValueError with the
-BADCERT_EXPIRED line (design: the validity period is checked, modtls_mbedtls.c cleanup)."""
+"""A server certificate past its validity fails verification: ValueError with the BADCERT_EXPIRED
+line (reference §14; design: the validity period is checked, modtls_mbedtls.c cleanup)."""
 
 NEEDS = ("tls",)
 

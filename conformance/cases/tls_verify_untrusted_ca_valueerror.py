@@ -1,5 +1,5 @@
-"""A server certificate from a CA the client did not load fails verification: ValueError
-with the BADCERT_NOT_TRUSTED line (design: modtls_mbedtls.c cleanup)."""
+"""A server certificate from a CA the client did not load fails verification: ValueError with the
+BADCERT_NOT_TRUSTED line (reference §14; design: modtls_mbedtls.c cleanup)."""
 
 NEEDS = ("tls",)
 

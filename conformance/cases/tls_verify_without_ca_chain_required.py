@@ -1,5 +1,5 @@
-"""Verifying with no CA loaded fails with MBEDTLS_ERR_SSL_CA_CHAIN_REQUIRED (design: mbedTLS's
-ssl_parse_certificate_verify: "got no CA chain")."""
+"""Verifying with no CA loaded fails with MBEDTLS_ERR_SSL_CA_CHAIN_REQUIRED (reference §14; design:
+mbedTLS's ssl_parse_certificate_verify: "got no CA chain")."""
 
 NEEDS = ("tls",)
 

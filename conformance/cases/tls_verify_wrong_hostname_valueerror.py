@@ -1,5 +1,6 @@
 """A server whose certificate is for another name fails verification: ValueError with
-mbedtls_x509_crt_verify_info's line for BADCERT_CN_MISMATCH (design: modtls_mbedtls.c cleanup)."""
+mbedtls_x509_crt_verify_info's line for BADCERT_CN_MISMATCH (reference §14; design:
+modtls_mbedtls.c cleanup)."""
 
 NEEDS = ("tls",)
 

@@ -1,5 +1,6 @@
-"""ssl.wrap_socket(sock, server_hostname=...) does not verify (cert_reqs defaults to
-CERT_NONE, micropython-lib ssl.py): a certificate from an unknown CA is accepted (design: TLS as extmod/modtls_mbedtls.c has it)."""
+"""ssl.wrap_socket(sock, server_hostname=...) does not verify (cert_reqs defaults to CERT_NONE,
+micropython-lib ssl.py): a certificate from an unknown CA is accepted (reference §14; design:
+TLS as extmod/modtls_mbedtls.c has it)."""
 
 NEEDS = ("tls",)
 

@@ -1,5 +1,6 @@
 """One write of the TLS layer puts at most MBEDTLS_SSL_OUT_CONTENT_LEN (4096) bytes in a record:
-send() of more returns 4096, write() goes round until all is sent (design: TLS as extmod/modtls_mbedtls.c has it)."""
+send() of more returns 4096, write() goes round until all is sent (reference §14; design: TLS as
+extmod/modtls_mbedtls.c has it)."""
 
 NEEDS = ("tls", "firmware_surface")
 

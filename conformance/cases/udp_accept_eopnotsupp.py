@@ -1,4 +1,4 @@
-"""accept on a UDP socket raises OSError(EOPNOTSUPP) (spec §5 accept: "UDP → EOPNOTSUPP")."""
+"""accept on a UDP socket raises OSError(EOPNOTSUPP) (reference §5 accept: "UDP → EOPNOTSUPP")."""
 
 
 def dut(ctl):

@@ -1,5 +1,5 @@
 """connect on a UDP socket sets its default peer: send then goes there without an address
-(spec §5 connect: "UDP connect just sets the default peer"; §6 send)."""
+(reference §5 connect: "UDP connect just sets the default peer"; §6 send)."""
 
 
 def dut(ctl):

@@ -1,5 +1,5 @@
 """sendto of a datagram bigger than the lwIP heap (MEM_SIZE) raises OSError(ENOMEM): modlwip
-takes the datagram's pbuf from that heap and reports ENOMEM when pbuf_alloc fails (spec §6
+takes the datagram's pbuf from that heap and reports ENOMEM when pbuf_alloc fails (reference §6
 "No buffer → ENOMEM"; §9 MEM_SIZE; lwip_udp_send)."""
 
 # Payloads are cut to 65535 bytes first, which still does not fit a 64 KiB heap with headers.

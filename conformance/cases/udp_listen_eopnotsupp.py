@@ -1,4 +1,4 @@
-"""listen on a UDP socket raises OSError(EOPNOTSUPP) (spec §5 listen: "UDP socket →
+"""listen on a UDP socket raises OSError(EOPNOTSUPP) (reference §5 listen: "UDP socket →
 EOPNOTSUPP")."""
 
 

@@ -1,5 +1,7 @@
-"""recvfrom with MSG_PEEK leaves the datagram queued: the next recv returns it again (spec §6
+"""recvfrom with MSG_PEEK leaves the datagram queued: the next recv returns it again (reference §6
 "MSG_PEEK leaves it queued")."""
+
+NEEDS = ("micropython >= 1.26",)
 
 
 def dut(ctl):

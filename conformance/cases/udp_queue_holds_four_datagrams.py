@@ -1,5 +1,5 @@
-"""A UDP socket queues 4 datagrams; more that arrive before the script reads are dropped
-silently (spec §6, §9 UDP receive queue; checked against the real code)."""
+"""A UDP socket queues 4 datagrams (1 before v1.26); more that arrive before the script reads
+are dropped silently (reference §6, §9 UDP receive queue, §11; checked against the real code)."""
 
 NEEDS = ("udp_queue <= 64",)
 

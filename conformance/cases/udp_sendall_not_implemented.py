@@ -1,4 +1,4 @@
-"""sendall on a UDP socket raises NotImplementedError (spec §6; checked against the real
+"""sendall on a UDP socket raises NotImplementedError (reference §6; checked against the real
 code)."""
 
 

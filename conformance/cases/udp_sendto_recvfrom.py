@@ -1,5 +1,5 @@
 """A UDP socket sends with sendto to any address and receives one datagram per recvfrom,
-with the sender's (ip, port) (spec §6)."""
+with the sender's (ip, port) (reference §6)."""
 
 
 def dut(ctl):

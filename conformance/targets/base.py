@@ -29,6 +29,8 @@ class Target:
 
     #: everything runs on this machine, so the host peer listens on 127.0.0.1
     is_local = True
+    #: the DUT's network is this machine's loopback whatever --host-ip says (an emulator)
+    always_loopback = False
 
     @classmethod
     def from_argument(cls, argument):
@@ -67,3 +69,8 @@ class Target:
     def environment_facts(self):
         """Facts the target knows without asking the DUT (e.g. the emulator's profile name)."""
         return {}
+
+    def follow_firmware(self, release):
+        """Makes the target behave as MicroPython `release` ("1.24"), where it can (an emulator);
+        False where it cannot, and the release is then only what the expected output assumes."""
+        return False

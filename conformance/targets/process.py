@@ -15,18 +15,32 @@ from .base import ProgramEnded, ProgramStopped, Target, TargetError
 _END = object()
 
 
+# Where an uncaught exception's report starts: from there on, the program's output is its error
+# output (MicroPython's unix port prints it to stderr, which the target reads with stdout).
+TRACEBACK_START = "Traceback (most recent call last):"
+
+
 class _Output:
-    """A pipe read by a thread, so waits on it can have a timeout on every platform."""
+    """A pipe read by a thread, so waits on it can have a timeout on every platform. The pipe
+    carries standard output and standard error together, in the order they were written:
+    MicroPython's unix port writes warnings (mp_warning) to stderr where a board writes them
+    to its one console, so they are output to compare; a traceback and what follows it are the
+    program's errors."""
 
     def __init__(self, pipe):
         self.lines = queue.Queue()
+        self.errors = []
         self._thread = threading.Thread(target=self._pump, args=(pipe,), daemon=True)
         self._thread.start()
 
     def _pump(self, pipe):
         try:
             for raw in iter(pipe.readline, b""):
-                self.lines.put(raw.decode("utf-8", "replace").rstrip("\r\n"))
+                line = raw.decode("utf-8", "replace").rstrip("\r\n")
+                if self.errors or line == TRACEBACK_START:
+                    self.errors.append(line)
+                else:
+                    self.lines.put(line)
         except (OSError, ValueError):
             pass
         finally:
@@ -57,8 +71,8 @@ class _Output:
 
 class ExecTarget(Target):
     """`exec:CMD`: an interpreter with MicroPython's command line, started as `CMD -c PROGRAM`
-    with pipes for standard input and output, in an empty working folder (so '' on sys.path
-    finds nothing of the user's)."""
+    with pipes for standard input and output (standard error into the same pipe), in an empty
+    working folder (so '' on sys.path finds nothing of the user's)."""
 
     kind = "exec"
 
@@ -67,7 +81,7 @@ class ExecTarget(Target):
         self.env = dict(env or {})
         self.process = None
         self.workdir = None
-        self._stdout = self._stderr = None
+        self._stdout = None
 
     @classmethod
     def from_argument(cls, argument):
@@ -98,12 +112,11 @@ class ExecTarget(Target):
             self.command + ["-c", program],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             cwd=self.workdir,
             env=self._environment(),
         )
         self._stdout = _Output(self.process.stdout)
-        self._stderr = _Output(self.process.stderr)
 
     def readline(self, timeout):
         return self._stdout.get(timeout)
@@ -121,16 +134,16 @@ class ExecTarget(Target):
         except subprocess.TimeoutExpired:
             self._kill()
             output = self._stdout.rest(2.0) or []
-            errors = "\n".join(self._stderr.rest(2.0) or [])
+            errors = "\n".join(self._stdout.errors)
             self._close_pipes()
             raise ProgramStopped("the DUT program did not end within %.0f s" % timeout, output, errors)
         output = self._stdout.rest(5.0) or []
-        errors = "\n".join(self._stderr.rest(5.0) or [])
+        errors = "\n".join(self._stdout.errors)
         self._close_pipes()
         return output, errors
 
     def _close_pipes(self):
-        for pipe in (self.process.stdin, self.process.stdout, self.process.stderr):
+        for pipe in (self.process.stdin, self.process.stdout):
             try:
                 pipe.close()
             except OSError:
@@ -162,6 +175,7 @@ class EmulatorTarget(ExecTarget):
     be. The profile comes from the spec, else MPSOCK_PROFILE, else the emulator's default."""
 
     kind = "emulator"
+    always_loopback = True
 
     def __init__(self, profile=None):
         profile = profile or os.environ.get("MPSOCK_PROFILE") or None
@@ -174,6 +188,10 @@ class EmulatorTarget(ExecTarget):
 
     def describe(self):
         return "emulator" + (":" + self.profile if self.profile else "")
+
+    def follow_firmware(self, release):
+        self.env["MPSOCK_FIRMWARE"] = release
+        return True
 
     def start(self):
         if self.profile:

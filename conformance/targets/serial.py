@@ -145,10 +145,12 @@ class VirtualTarget(SerialTarget):
 
     kind = "virtual"
     is_local = True
+    always_loopback = True
 
     def __init__(self, profile=None):
         super().__init__(None)
         self.profile = profile
+        self.firmware = None
         self.camera = None
 
     @classmethod
@@ -158,13 +160,17 @@ class VirtualTarget(SerialTarget):
     def describe(self):
         return "virtual" + (":" + self.profile if self.profile else "")
 
+    def follow_firmware(self, release):
+        self.firmware = release
+        return True
+
     def start(self):
         try:
             from mpsock.firmware_shim.virtual_camera import VirtualCamera
         except ImportError as error:
             raise TargetError("the virtual camera is not available: %s" % error) from error
         try:
-            self.camera = VirtualCamera(self.profile)
+            self.camera = VirtualCamera(self.profile, firmware=self.firmware)
             self.port = self.camera.start()
         except Exception as error:  # an unknown profile, or a board that does not boot
             raise TargetError("the virtual camera did not start: %s" % error) from error

@@ -2,8 +2,11 @@
 // other over loopback: connects to listeners, closed ports and UDP ports, sends and receives of
 // every kind, closes mid-operation (from another thread while a call is blocked), calls after
 // close, dropped references; network conditions, the link going down and up, resets and
-// closes injected as faults; under every board profile. Timeouts stay at a few milliseconds,
-// so those calls do not block for long.
+// closes injected as faults; under every board profile and every MicroPython release the
+// emulator follows. Timeouts stay at a few milliseconds, so those calls do not block for long.
+// A camera board has no loopback interface (its sockets cannot reach each other, as on the
+// board): the input gives a camera profile one or not, so both the streams between its own
+// sockets and the refusals of a camera reaching itself are driven.
 //
 // Besides, blocking calls with no timeout against native peers on threads of their own: an
 // upload to a reader and a download from a sender (each fast or slow), a datagram, a
@@ -11,10 +14,11 @@
 // the kernel's count of unacknowledged bytes the peer's ACKs land (the stack's probe), so an
 // ACK can fall between any two looks of a wait, where a lost wake-up hides.
 //
-// Checked: every error is one the spec lists; no call returns more than asked; TCP data arrives
-// in order and intact (each stream carries a known byte pattern); UDP datagrams arrive intact
-// or cut; a blocking call returns (a watchdog fails the input otherwise) and its peer gets
-// every byte; after the stack shuts down no pcb is counted and no descriptor is left open.
+// Checked: every error is one docs/firmware-behaviour.md lists; no call returns more than
+// asked; TCP data arrives in order and intact (each stream carries a known byte pattern); UDP
+// datagrams arrive intact or cut; a blocking call returns (a watchdog fails the input
+// otherwise) and its peer gets every byte; after the stack shuts down no pcb is counted and no
+// descriptor is left open.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <array>
@@ -124,7 +128,7 @@ class Session {
   Slot& pick_slot() { return slots_[in_.ConsumeIntegralInRange<size_t>(0, kSlots - 1)]; }
   size_t index_of(const Slot& slot) const { return static_cast<size_t>(&slot - slots_.data()); }
 
-  // The outcome of a call, traced; errors checked against the spec's list.
+  // The outcome of a call, traced; errors checked against the reference's list.
   template <class R>
   bool outcome(const R& result, const Slot& slot, const char* call) {
     if (result.ok()) {
@@ -710,7 +714,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const int descriptors = open_descriptors();
   {
     const std::vector<Profile>& profiles = builtin_profiles();
-    const Profile& profile = profiles[in.ConsumeIntegralInRange<size_t>(0, profiles.size() - 1)];
+    Profile profile = profiles[in.ConsumeIntegralInRange<size_t>(0, profiles.size() - 1)];
+    const MicroPythonVersion release{1, in.ConsumeIntegralInRange<int>(kOldestFollowed.minor, kNewestFollowed.minor), 0};
+    profile = *with_firmware(profile, release);
+    if (!profile.loopback) profile.loopback = in.ConsumeBool();
     Session session(in, profile);
     session.run();
     session.finish();

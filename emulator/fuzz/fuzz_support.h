@@ -31,7 +31,8 @@ inline Profile fast_closing(const Profile& base) {
   return profile;
 }
 
-// The errno numbers a socket call may raise (the spec's list; nothing else, never 0).
+// The errno numbers a socket call may raise (docs/firmware-behaviour.md's list; nothing else,
+// never 0).
 inline bool is_firmware_errno(int code) {
   switch (code) {
     case MP_EBADF:
@@ -56,8 +57,8 @@ inline bool is_firmware_errno(int code) {
   }
 }
 
-// Every Error a socket call returns is one the bindings can raise as the spec says. Nothing
-// installs an interrupt source here, so `interrupted` is never right.
+// Every Error a socket call returns is one the bindings can raise as docs/firmware-behaviour.md
+// says. Nothing installs an interrupt source here, so `interrupted` is never right.
 inline void check_error(const Error& error, const char* call) {
   switch (error.kind) {
     case ErrorKind::os:

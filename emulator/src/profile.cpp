@@ -66,8 +66,9 @@ constexpr const char kLwipCommonSource[] =
     "MICROPY_PY_LWIP_TCP_CLOSE_TIMEOUT_MS 10000; "
     "py/mpconfig.h: MICROPY_PY_SOCKET_LISTEN_BACKLOG_DEFAULT 2";
 
-// Boards' lwIP settings, from shared/spec/firmware-socket-behavior.md section 9, checked against
+// Boards' lwIP settings (docs/firmware-behaviour.md, "Limits by board"), checked against
 // MicroPython's sources; each profile's `source` names the file and setting of every number.
+// The OpenMV boards follow the current OpenMV firmware, 5.0.0, built on MicroPython v1.28.0.
 std::vector<Profile> make_profiles() {
   std::vector<Profile> profiles;
 
@@ -160,6 +161,7 @@ std::vector<Profile> make_profiles() {
   stm32.tcp_wnd = 8 * 800;
   stm32.tcp_snd_buf = 8 * 800;
   stm32.mem_size = 8000;
+  stm32.firmware = "MicroPython release firmware";
   stm32.source += kIdentitySource;
   stm32.platform = "pyboard";
   stm32.machine = "PYBD-SF6W with STM32F767IIK";
@@ -197,6 +199,9 @@ std::vector<Profile> make_profiles() {
   desktop.udp_queue = 1024;
   desktop.ipv6 = true;
   desktop.strict_surface = false;
+  desktop.firmware = "mpsock (no camera limits)";
+  desktop.loopback = true;
+  desktop.timeout_options = true;
   // MicroPython's unix port on the host, with the default camera's module set.
   desktop.platform = "linux";
   desktop.machine = "mpsock desktop";
@@ -289,6 +294,22 @@ const Profile* find_profile(std::string_view name) {
 
 const Profile& default_profile() {
   return builtin_profiles().front();
+}
+
+std::optional<Profile> with_firmware(const Profile& base, const MicroPythonVersion& version) {
+  if (version < kOldestFollowed || kNewestFollowed < version) {
+    return std::nullopt;
+  }
+  Profile profile = base;
+  profile.micropython = version;
+  if (!(version == base.micropython)) {
+    profile.firmware = "MicroPython v" + version.to_string() + " (chosen with --firmware)";
+  }
+  // The one-datagram slot of the releases before the UDP queue (the desktop keeps its own).
+  if (profile.strict_surface) {
+    profile.udp_queue = queues_udp_datagrams(version) ? Profile{}.udp_queue : 1;
+  }
+  return profile;
 }
 
 }  // namespace mpsock

@@ -54,7 +54,10 @@ std::string Resolver::lowercase(const std::string& name) {
 
 void Resolver::add_host(const std::string& name, const IpAddress& address) {
   std::lock_guard<std::mutex> guard(stack_.mutex());
-  hosts_[lowercase(name)] = Entry{false, 0, address};
+  // A name keeps one address of each family, as a DNS server answers A and AAAA apart.
+  Entry& entry = hosts_[lowercase(name)];
+  if (entry.fails) entry = Entry{};
+  (address.family == MP_AF_INET6 ? entry.v6 : entry.v4) = address;
 }
 
 void Resolver::add_failure(const std::string& name, int code) {
@@ -63,7 +66,10 @@ void Resolver::add_failure(const std::string& name, int code) {
 }
 
 void Resolver::add_failure_locked(const std::string& name, int code) {
-  hosts_[lowercase(name)] = Entry{true, code < 0 ? code : kNameNotFound, IpAddress{}};
+  Entry failing;
+  failing.fails = true;
+  failing.code = code < 0 ? code : kNameNotFound;
+  hosts_[lowercase(name)] = failing;
 }
 
 void Resolver::remove_host(const std::string& name) {
@@ -81,8 +87,16 @@ void Resolver::set_use_system_resolver(bool use) {
   use_system_resolver_ = use;
 }
 
+void Resolver::set_dns_server(bool configured) {
+  std::lock_guard<std::mutex> guard(stack_.mutex());
+  dns_server_ = configured;
+}
+
 Result<IpAddress> Resolver::resolve(const std::string& host, int family) {
-  const bool ipv6 = stack_.profile().ipv6;
+  const Profile profile = stack_.profile();
+  const bool ipv6 = profile.ipv6;
+  // Before v1.27 the family only decided whether to warn; the lookup asked for IPv4.
+  if (!getaddrinfo_honours_family(profile.micropython)) family = 0;
   if (host.empty() || host.size() > kMaxNameLength || host.find('\0') != std::string::npos) {
     return Error::os(kInvalidName);
   }
@@ -94,10 +108,20 @@ Result<IpAddress> Resolver::resolve(const std::string& host, int family) {
   bool use_system = false;
   {
     std::lock_guard<std::mutex> guard(stack_.mutex());
+    // dns_gethostbyname with no server to ask: ERR_VAL, before anything goes out.
+    if (!dns_server_) return Error::os(kNoDnsServer);
     auto it = hosts_.find(lowercase(host));
     if (it != hosts_.end()) {
-      if (it->second.fails) return Error::os(it->second.code);
-      return it->second.address;
+      const Entry& entry = it->second;
+      if (entry.fails) return Error::os(entry.code);
+      // An IPv6 answer only on a board with IPv6, and first only when asked for; otherwise
+      // IPv4 first, as lwIP's default address type.
+      const bool v6_usable = entry.v6 && ipv6;
+      if (family == MP_AF_INET6 && v6_usable) return *entry.v6;
+      if (family == MP_AF_INET6 && entry.v4 && !ipv6) return *entry.v4;
+      if (family != MP_AF_INET6 && entry.v4) return *entry.v4;
+      if (family == 0 && v6_usable) return *entry.v6;
+      return Error::os(kNameNotFound);
     }
     use_system = use_system_resolver_;
   }

@@ -236,12 +236,34 @@ Result<OptionOutcome> Socket::set_option(int level, int option, const OptionValu
   return outcome;
 }
 
+bool Socket::knows_option(int option) const {
+  switch (option) {
+    case MP_SO_REUSEADDR:
+    case MP_SO_BROADCAST:
+    case MP_IP_ADD_MEMBERSHIP:
+    case MP_IP_DROP_MEMBERSHIP:
+      return true;
+    case MP_TCP_NODELAY:
+      return has_tcp_nodelay(limits_.micropython);
+    case MP_SO_SNDTIMEO:
+    case MP_SO_RCVTIMEO:
+      return limits_.timeout_options;
+    default:
+      return false;
+  }
+}
+
 // lwip_socket_setsockopt: dispatch on the option alone; the level is not looked at.
 Result<OptionOutcome> Socket::set_option_checked(int option, const OptionValue& value) {
+  // An option this firmware does not know goes to modlwip's default case, which never looks
+  // at the value.
+  if (!knows_option(option)) {
+    std::lock_guard<std::mutex> guard(stack_->mutex());
+    if (closed_) return Error::os(MP_EBADF);
+    return OptionOutcome::not_implemented;
+  }
   const bool wants_bytes = option == MP_IP_ADD_MEMBERSHIP || option == MP_IP_DROP_MEMBERSHIP;
-  const bool wants_int = option == MP_SO_REUSEADDR || option == MP_SO_BROADCAST ||
-                         option == MP_TCP_NODELAY || option == MP_SO_SNDTIMEO ||
-                         option == MP_SO_RCVTIMEO;
+  const bool wants_int = !wants_bytes;
   if (wants_bytes) {
     const auto* bytes = std::get_if<std::vector<uint8_t>>(&value);
     if (bytes == nullptr) return Error::type("object with buffer protocol required");
@@ -256,7 +278,7 @@ Result<OptionOutcome> Socket::set_option_checked(int option, const OptionValue& 
   if (option == MP_SO_RCVTIMEO || option == MP_SO_SNDTIMEO) {
     const int64_t ms = std::get<int64_t>(value);
     if (ms < 0) return Error::value("timeout must be 0 or a positive number of milliseconds");
-    // The OpenMV documentation: a value in milliseconds, 0 for no timeout.
+    // As the boards that have them document it: a value in milliseconds, 0 for no timeout.
     (option == MP_SO_RCVTIMEO ? recv_timeout_ms_ : send_timeout_ms_) = ms == 0 ? -1 : ms;
     return OptionOutcome::applied;
   }

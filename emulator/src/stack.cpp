@@ -171,6 +171,10 @@ void Stack::notify_changed() {
   for (Waiter* waiter : waiters_) waiter->wake();
 }
 
+void Stack::timer_started() {
+  if (!waiters_.empty()) notify_changed();
+}
+
 void Stack::remove_waiter(Waiter* waiter) {
   auto it = std::find(waiters_.begin(), waiters_.end(), waiter);
   if (it != waiters_.end()) waiters_.erase(it);
@@ -382,6 +386,7 @@ void Stack::after_ms(int64_t ms, std::function<void()> action) {
   uv_timer_start(&timed->timer, on_timer, static_cast<uint64_t>(ms < 0 ? 0 : ms), 0);
   timers_.push_back(&timed->timer);
   add_background_work();
+  timer_started();
 }
 
 void Stack::on_timer(uv_timer_t* timer) {
@@ -392,6 +397,28 @@ void Stack::on_timer(uv_timer_t* timer) {
   uv_close(reinterpret_cast<uv_handle_t*>(timer), [](uv_handle_t* h) { delete reinterpret_cast<TimerAction*>(h); });
   stack->remove_background_work();
   action();
+}
+
+Stack::SelfRoute Stack::self_route_locked(const Endpoint& remote, int type) {
+  if (remote.ip.is_loopback()) {
+    const Endpoint destination{host_destination(remote.ip), remote.port};
+    bool ours = false;
+    for_each_socket([&](Socket& socket) { ours = ours || socket.receives_at_locked(type, destination); });
+    return ours ? SelfRoute::loopback : SelfRoute::none;
+  }
+  for (const IpAddress& own : own_addresses_) {
+    if (own == remote.ip) return SelfRoute::own_address;
+  }
+  return SelfRoute::none;
+}
+
+void Stack::set_own_addresses(std::vector<IpAddress> addresses) {
+  std::lock_guard<std::mutex> guard(mutex_);
+  // A loopback address is the desktop's too: the loopback rule decides for it.
+  addresses.erase(std::remove_if(addresses.begin(), addresses.end(),
+                                 [](const IpAddress& ip) { return ip.is_loopback() || ip.is_any(); }),
+                  addresses.end());
+  own_addresses_ = std::move(addresses);
 }
 
 Stack::HostBind Stack::host_bind(const IpAddress& ip, bool datagram) const {

@@ -30,6 +30,17 @@ constexpr uint64_t kClosingAckCheckMs = 20;
 // The client's SYN retransmissions after lwIP dropped one, and how many it makes.
 constexpr int kFirstSynRetryMs = 1000;
 constexpr int kSynRetries = 6;
+// A non-blocking connect from v1.24 on polls the stack once before EINPROGRESS: on the board,
+// MICROPY_EVENT_POLL_HOOK waits for the next event or the 1 ms tick, so a handshake faster
+// than that completes within the call.
+constexpr int64_t kConnectPollMs = 1;
+// A handshake with a peer on this machine takes no time but the emulated link's; only the
+// host's scheduling delays the kernel's answer, so that poll waits for it this long.
+constexpr int64_t kLocalHandshakeMs = 20;
+// A SYN nothing answers (sent to the camera's own address): lwIP's tcp_slowtmr retransmits it
+// every 3 s (the initial RTO, not backed off in SYN_SENT) up to TCP_SYNMAXRTX (6) times, then
+// aborts the pcb with ERR_ABRT.
+constexpr uint64_t kUnansweredGivesUpMs = 18500;
 
 struct WriteRequest {
   uv_write_t request;
@@ -104,7 +115,7 @@ void TcpSocket::close_handle(bool reset) {
     uv_close(reinterpret_cast<uv_handle_t*>(close_timer_), delete_timer);
     close_timer_ = nullptr;
   }
-  for (uv_timer_t** timer : {&link_timer_, &syn_retry_timer_, &ack_timer_}) {
+  for (uv_timer_t** timer : {&link_timer_, &syn_retry_timer_, &ack_timer_, &unanswered_timer_}) {
     if (*timer != nullptr) {
       uv_close(reinterpret_cast<uv_handle_t*>(*timer), delete_timer);
       *timer = nullptr;
@@ -185,6 +196,7 @@ void TcpSocket::close_locked() {
   rx_bytes_ = 0;
   rx_link_.clear();
   rx_link_bytes_ = 0;
+  drop_before_connected();
   connect_pending_ = false;
   state_ = State::dead;
   if (!lingering_) release_pcb();
@@ -235,12 +247,16 @@ void TcpSocket::on_close_timeout(uv_timer_t* timer) {
 // ---- Errors and state ----
 
 void TcpSocket::fail(int firmware_errno) {
-  // _lwip_tcp_error: lwIP has freed the pcb; queued data goes with it.
+  // _lwip_tcp_error: lwIP has freed the pcb. Received data goes with it, except after the
+  // peer's reset from v1.28 on, when what was received is still read first.
   state_ = State::failed;
   failure_ = firmware_errno;
   reset_reported_ = false;
-  rx_.clear();
-  rx_bytes_ = 0;
+  if (firmware_errno != MP_ECONNRESET || !keeps_data_on_reset(limits_.micropython)) {
+    rx_.clear();
+    rx_bytes_ = 0;
+  }
+  drop_before_connected();
   rx_link_.clear();
   rx_link_bytes_ = 0;
   tx_link_.clear();
@@ -270,6 +286,11 @@ Result<size_t> TcpSocket::check_connected_for_recv(bool* finished) {
   *finished = true;
   if (closed_ || state_ == State::dead) return Error::os(MP_EBADF);
   if (state_ == State::failed) {
+    if (failure_ == MP_ECONNRESET && !rx_.empty()) {
+      // Data kept from before the reset (v1.28): read first, the reset after it.
+      *finished = false;
+      return size_t{0};
+    }
     if (failure_ == MP_ECONNRESET) {
       if (reset_reported_) return size_t{0};
       reset_reported_ = true;
@@ -448,22 +469,46 @@ Status TcpSocket::do_connect(const Endpoint& remote) {
   }
   // tcp_connect finds no route while the interface is down (ERR_RTE).
   if (!stack_->link().up()) return Error::os(MP_EHOSTUNREACH);
-  Status opened = open_handle(remote.ip);
-  if (!opened) return opened;
-  const HostAddress host = to_host_address(stack_->host_destination(remote.ip), remote.port);
-  auto* request = new uv_connect_t;
-  const int r = uv_tcp_connect(request, handle_, host.get(), on_connect);
-  if (r != 0) {
-    delete request;
-    return Error::os(firmware_errno_for_connect(r));
-  }
+  const Stack::SelfRoute self =
+      limits_.loopback ? Stack::SelfRoute::none : stack_->self_route_locked(remote, MP_SOCK_STREAM);
+  // No loopback interface: ip_route has nothing for 127.0.0.1 (ERR_RTE).
+  if (self == Stack::SelfRoute::loopback) return Error::os(MP_EHOSTUNREACH);
   peer_ = remote;
-  state_ = State::connecting;
+  if (self == Stack::SelfRoute::own_address) {
+    connect_unanswered();
+  } else {
+    Status opened = open_handle(remote.ip);
+    if (!opened) return opened;
+    const HostAddress host = to_host_address(stack_->host_destination(remote.ip), remote.port);
+    auto* request = new uv_connect_t;
+    const int r = uv_tcp_connect(request, handle_, host.get(), on_connect);
+    if (r != 0) {
+      delete request;
+      return Error::os(firmware_errno_for_connect(r));
+    }
+    state_ = State::connecting;
+  }
 
   const int64_t timeout = send_timeout_ms_;
-  // Over a real link the handshake takes a round trip, so a non-blocking connect always
-  // reports EINPROGRESS on the camera; loopback would often finish first.
-  if (timeout == 0) return Error::os(MP_EINPROGRESS);
+  if (timeout == 0) {
+    // Before v1.24 a non-blocking connect raises EINPROGRESS at once. From v1.24 it polls the
+    // stack once first (lwip_socket_connect), so a link faster than the poll connects here.
+    if (!connect_polls_once(limits_.micropython)) return Error::os(MP_EINPROGRESS);
+    // What decides is the handshake's time on the emulated link, not the host's: a peer on
+    // this machine answers at once, then the answer crosses the link (connect_pending_).
+    const WaitOutcome outcome =
+        stack_->wait(lock, Deadline::after_ms(remote.ip.is_loopback() ? kLocalHandshakeMs : kConnectPollMs),
+                     [this] { return state_ != State::connecting || connect_pending_; });
+    if (outcome == WaitOutcome::interrupted) return Error::interrupted();
+    if (connect_pending_ && connect_crossing_ <= std::chrono::milliseconds(kConnectPollMs)) {
+      // A link faster than the poll: the answer arrives within it.
+      const WaitOutcome crossed = stack_->wait(lock, Deadline::after_ms(kLocalHandshakeMs),
+                                               [this] { return state_ != State::connecting; });
+      if (crossed == WaitOutcome::interrupted) return Error::interrupted();
+    }
+    if (state_ == State::connecting) return Error::os(MP_EINPROGRESS);
+    return finish_connect();
+  }
   const WaitOutcome outcome = stack_->wait(lock, Deadline::from_timeout_ms(timeout),
                                            [this] { return state_ != State::connecting; });
   if (outcome == WaitOutcome::interrupted) return Error::interrupted();
@@ -471,9 +516,43 @@ Status TcpSocket::do_connect(const Endpoint& remote) {
     // The connection attempt goes on; its completion shows as POLLOUT.
     return Error::os(MP_ETIMEDOUT);
   }
+  return finish_connect();
+}
+
+// How a connect ends once the handshake is over. A peer that accepted, sent and closed before
+// connect looked leaves the socket "peer closed": the firmware reads that state as an lwIP
+// error and raises a meaningless errno (docs/firmware-behaviour.md, "connect and a peer that
+// closes at once"); the emulator connects, as the firmware means to.
+Status TcpSocket::finish_connect() {
   if (state_ == State::connected || state_ == State::peer_closed) return {};
   if (state_ == State::failed) return Error::os(failure_);
   return Error::os(MP_EBADF);  // closed by another thread meanwhile
+}
+
+void TcpSocket::drop_before_connected() {
+  before_connected_.clear();
+  if (early_work_) {
+    early_work_ = false;
+    stack_->remove_background_work();
+  }
+}
+
+// A connect to the camera's own address: the SYN goes out on the link and nothing answers it.
+// The connect stays in progress until a timeout, or until lwIP gives up (ERR_ABRT).
+void TcpSocket::connect_unanswered() {
+  state_ = State::connecting;
+  trace_event("syn-unanswered");
+  unanswered_timer_ = new uv_timer_t;
+  uv_timer_init(stack_->loop(), unanswered_timer_);
+  unanswered_timer_->data = this;
+  uv_update_time(stack_->loop());
+  uv_timer_start(unanswered_timer_, on_unanswered_gives_up, kUnansweredGivesUpMs, 0);
+  stack_->timer_started();
+}
+
+void TcpSocket::on_unanswered_gives_up(uv_timer_t* timer) {
+  auto* socket = static_cast<TcpSocket*>(timer->data);
+  if (socket->state_ == State::connecting) socket->fail(MP_ECONNABORTED);
 }
 
 void TcpSocket::on_connect(uv_connect_t* request, int status) {
@@ -484,11 +563,13 @@ void TcpSocket::on_connect(uv_connect_t* request, int status) {
   if (socket->uses_link()) {
     // The SYN and the answer (SYN-ACK, or RST from a closed port) still cross the link.
     Link& link = socket->stack_->link();
+    const Clock::time_point now = Clock::now();
     const Link::Crossing syn = link.cross(Link::Direction::out, 0, true, Clock::time_point{});
     const Link::Crossing answer = link.cross(Link::Direction::in, 0, true, Clock::time_point{});
     socket->connect_pending_ = true;
     socket->connect_error_ = error;
-    socket->connect_completes_ = syn.arrives + (answer.arrives - Clock::now());
+    socket->connect_crossing_ = (syn.arrives - now) + (answer.arrives - now);
+    socket->connect_completes_ = now + socket->connect_crossing_;
     socket->schedule_link_timer();
     return;
   }
@@ -507,6 +588,16 @@ void TcpSocket::became_connected() {
     peer_ = from_host_address(reinterpret_cast<sockaddr*>(&peer));
   }
   trace_event("connected");
+  if (!before_connected_.empty()) {
+    // What the script sent while connecting (before v1.25) follows the handshake.
+    std::vector<uint8_t> early = std::move(before_connected_);
+    drop_before_connected();
+    if (uses_link()) {
+      send_over_link(early.data(), early.size());
+    } else {
+      write_to_host(early.data(), early.size());
+    }
+  }
   start_reading();
   fire_event_locked();
   stack_->notify_changed();
@@ -546,6 +637,9 @@ void TcpSocket::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
     if (nread == UV_ENOBUFS) socket->stop_reading();
     return;
   }
+  // libuv reports a hang-up after a short read as the end of the stream without reading on,
+  // so a reset that came after data would read as a FIN: the kernel's pending error tells.
+  if (nread == UV_EOF && socket->kernel_error() == ECONNRESET) nread = UV_ECONNRESET;
   if (nread == UV_EOF) {
     // _lwip_tcp_recv with p == NULL: the peer closed its side.
     socket->stop_reading();
@@ -722,7 +816,7 @@ size_t TcpSocket::send_room() const {
 }
 
 size_t TcpSocket::room_beside(size_t unacked) const {
-  const size_t used = tx_queued_ + tx_link_bytes_ + unacked;
+  const size_t used = tx_queued_ + tx_link_bytes_ + before_connected_.size() + unacked;
   return limits_.tcp_snd_buf > used ? limits_.tcp_snd_buf - used : 0;
 }
 
@@ -811,15 +905,22 @@ void TcpSocket::on_ack_check(uv_timer_t* timer) {
 // check (kAckCheckMs) of the room it waits for; a wait that runs out is ETIMEDOUT with nothing
 // queued; and since only the bytes queued are counted as sent, a sendall (which loops on this)
 // never returns early, never sends a byte twice and never drops one.
+//
+// From v1.25 a socket still connecting has no room until it is connected; before, lwIP's
+// tcp_write takes data on a pcb in SYN_SENT and sends it after the handshake.
 Result<size_t> TcpSocket::send_some(std::unique_lock<std::mutex>& lock, const uint8_t* data, size_t len) {
-  size_t available = state_ == State::connecting ? 0 : send_room();
+  const bool waits_for_connection = send_waits_for_connection(limits_.micropython);
+  const auto takes_data = [&] {
+    return state_ == State::connected || state_ == State::peer_closed ||
+           (state_ == State::connecting && !waits_for_connection);
+  };
+  size_t available = (state_ == State::connecting && waits_for_connection) ? 0 : send_room();
   if (available == 0) {
     const int64_t timeout = send_timeout_ms_;
     if (timeout == 0) return Error::os(MP_EAGAIN);
     const WaitOutcome outcome = stack_->wait(lock, Deadline::from_timeout_ms(timeout), [&] {
-      if (state_ == State::connecting) return false;
-      const bool open = state_ == State::connected || state_ == State::peer_closed;
-      if (!open) return true;
+      if (state_ == State::connecting && waits_for_connection) return false;
+      if (!takes_data()) return true;
       // What holds the room changes as the caller waits (the link queue drains into the
       // kernel, which then waits for ACKs): each look arms the ACK check when it must. The
       // look that ends the wait is the room the send takes, never a later one that could see
@@ -834,9 +935,16 @@ Result<size_t> TcpSocket::send_some(std::unique_lock<std::mutex>& lock, const ui
     if (state_ == State::failed) return Error::os(failure_);
   }
   // tcp_write refuses a pcb that is not connected (ERR_CONN).
-  if (state_ != State::connected && state_ != State::peer_closed) return Error::os(MP_ENOTCONN);
+  if (!takes_data()) return Error::os(MP_ENOTCONN);
   const size_t n = std::min(available, len);
-  if (uses_link()) {
+  if (state_ == State::connecting) {
+    before_connected_.insert(before_connected_.end(), data, data + n);
+    if (!early_work_ && n > 0) {
+      // lwIP finishes the handshake and sends this whether or not the script calls in again.
+      early_work_ = true;
+      stack_->add_background_work();
+    }
+  } else if (uses_link()) {
     send_over_link(data, n);
   } else {
     write_to_host(data, n);
@@ -942,7 +1050,8 @@ Status TcpSocket::do_sendall(const uint8_t* data, size_t len) {
 // unacknowledged bytes decide.
 Result<size_t> TcpSocket::send_directly(std::unique_lock<std::mutex>& lock, const uint8_t* data, size_t len) {
   const int fd = counts_kernel_unacked_ ? -1 : kernel_fd();
-  if (fd < 0) return size_t{0};
+  // Nothing to write (sendall(b"")): a write of no bytes would read as a failed one.
+  if (fd < 0 || len == 0) return size_t{0};
   size_t done = 0;
   const auto ready = [&] {
     const bool open = state_ == State::connected || state_ == State::peer_closed;
@@ -1112,6 +1221,7 @@ void TcpSocket::schedule_link_timer() {
     // The network thread may be asleep until the time the timer had before.
     stack_->wake_network_thread();
   }
+  stack_->timer_started();
 }
 
 void TcpSocket::on_link_timer(uv_timer_t* timer) { static_cast<TcpSocket*>(timer->data)->advance_link(); }
@@ -1192,7 +1302,8 @@ Result<OptionOutcome> TcpSocket::set_option_locked(int option, const OptionValue
   }
 }
 
-// modlwip lwip_socket_ioctl(MP_STREAM_POLL), with the reset states of the spec.
+// modlwip lwip_socket_ioctl(MP_STREAM_POLL), with the reset states of docs/firmware-behaviour.md
+// §8.
 int TcpSocket::poll_locked(int requested) {
   int ready = 0;
   if (closed_) return MP_POLLNVAL;
@@ -1205,8 +1316,10 @@ int TcpSocket::poll_locked(int requested) {
     }
   }
   if (requested & MP_POLLOUT) {
-    const bool has_pcb = state_ == State::fresh || state_ == State::connected || state_ == State::peer_closed;
-    // A poll that waits for POLLOUT waits for room as a send does (see send_some).
+    // tcp_sndbuf of a live pcb; from v1.25 a connecting socket is not writable. A poll that
+    // waits for POLLOUT waits for room as a send does (see send_some).
+    const bool has_pcb = state_ == State::fresh || state_ == State::connected || state_ == State::peer_closed ||
+                         (state_ == State::connecting && !send_waits_for_connection(limits_.micropython));
     if (has_pcb && room_or_watch(1) > 0) ready |= MP_POLLOUT;
   }
   switch (state_) {
@@ -1267,6 +1380,15 @@ std::string TcpSocket::repr_incoming_locked() const {
   if (state_ == State::listening) return std::to_string(accept_queue_.size());
   const size_t offset = rx_.empty() ? 0 : rx_.front().offset;
   return std::to_string(rx_bytes_) + " off=" + std::to_string(offset);
+}
+
+bool TcpSocket::receives_at_locked(int type, const Endpoint& destination) {
+  if (type != MP_SOCK_STREAM || state_ != State::listening || handle_ == nullptr) return false;
+  sockaddr_storage name{};
+  int length = sizeof(name);
+  if (uv_tcp_getsockname(handle_, reinterpret_cast<sockaddr*>(&name), &length) != 0) return false;
+  const Endpoint local = from_host_address(reinterpret_cast<sockaddr*>(&name));
+  return local.port == destination.port && (local.ip.is_any() || local.ip == destination.ip);
 }
 
 Result<Endpoint> TcpSocket::local_endpoint() {

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "fifo.h"
 #include "mpsock/socket.h"
@@ -30,6 +31,7 @@ class TcpSocket final : public Socket {
   void link_changed_locked() override;
   void inject_reset_locked() override;
   void inject_peer_close_locked() override;
+  bool receives_at_locked(int type, const Endpoint& destination) override;
 
  protected:
   Status do_bind(const Endpoint& local) override;
@@ -107,6 +109,10 @@ class TcpSocket final : public Socket {
   void take_waiting_connection(bool just_arrived = false);
   void retry_waiting_connection_later();
   static void on_syn_retry(uv_timer_t* timer);
+  void drop_before_connected();
+  void connect_unanswered();
+  static void on_unanswered_gives_up(uv_timer_t* timer);
+  Status finish_connect();
   int kernel_fd() const;
   int kernel_error() const;
   // One look at the kernel's count (platform::unacknowledged_bytes), through the stack's test seam.
@@ -152,6 +158,13 @@ class TcpSocket final : public Socket {
   bool reading_ = false;
 
   size_t tx_queued_ = 0;  // bytes copied for the kernel and not yet written
+  // Sent while the connect was still in progress, under firmware that takes such data (before
+  // v1.25): it goes out once the handshake is done.
+  std::vector<uint8_t> before_connected_;
+  bool early_work_ = false;  // holds one unit of background work while that data waits
+  // A connect to the camera's own address: the SYN goes out on the link and nothing answers,
+  // until lwIP gives up.
+  uv_timer_t* unanswered_timer_ = nullptr;
 
   uv_timer_t* close_timer_ = nullptr;  // aborts a graceful close that takes too long
   bool lingering_ = false;
@@ -168,6 +181,7 @@ class TcpSocket final : public Socket {
   bool connect_pending_ = false;  // the kernel answered the connect; the answer is still crossing
   int connect_error_ = 0;         // the answer was a failure (e.g. ECONNRESET for a refusal)
   Clock::time_point connect_completes_;
+  Clock::duration connect_crossing_{};  // how long the SYN and its answer take on the link
   uv_timer_t* link_timer_ = nullptr;
   bool link_work_ = false;  // holds one unit of the stack's background work
 

@@ -181,6 +181,17 @@ Result<size_t> UdpSocket::send_datagram(const uint8_t* data, size_t len, const E
   if (destination.ip.is_limited_broadcast() && !broadcast_) {
     return Error::os(MP_EINVAL);  // lwIP's IP_SOF_BROADCAST filter: ERR_VAL
   }
+  if (!limits_.loopback) {
+    switch (stack_->self_route_locked(destination, MP_SOCK_DGRAM)) {
+      case Stack::SelfRoute::loopback:
+        return Error::os(MP_EHOSTUNREACH);  // no loopback interface: ip_route fails (ERR_RTE)
+      case Stack::SelfRoute::own_address:
+        trace_event("datagram-lost", static_cast<int64_t>(len));
+        return len;  // out on the link to the camera's own address: nothing brings it back
+      case Stack::SelfRoute::none:
+        break;
+    }
+  }
   Status opened = open_handle(destination.ip.family);
   if (!opened) return opened.error();
   stack_->count_link_bytes(len);
@@ -361,6 +372,7 @@ void UdpSocket::schedule_link_timer() {
     // The network thread may be asleep until the time the timer had before.
     stack_->wake_network_thread();
   }
+  stack_->timer_started();
 }
 
 void UdpSocket::on_link_timer(uv_timer_t* timer) { static_cast<UdpSocket*>(timer->data)->advance_link(); }
@@ -569,6 +581,16 @@ int UdpSocket::poll_locked(int requested) {
 int UdpSocket::repr_state_locked() const { return closed_ ? -17 : 5; }  // STATE_ACTIVE_UDP
 
 std::string UdpSocket::repr_incoming_locked() const { return std::to_string(queue_.size()); }
+
+bool UdpSocket::receives_at_locked(int type, const Endpoint& destination) {
+  if (type != MP_SOCK_DGRAM || closed_ || handle_ == nullptr) return false;
+  sockaddr_storage name{};
+  int length = sizeof(name);
+  if (uv_udp_getsockname(handle_, reinterpret_cast<sockaddr*>(&name), &length) != 0) return false;
+  const Endpoint local = from_host_address(reinterpret_cast<sockaddr*>(&name));
+  return local.port != 0 && local.port == destination.port &&
+         (local.ip.is_any() || local.ip == destination.ip);
+}
 
 Result<Endpoint> UdpSocket::local_endpoint() {
   std::lock_guard<std::mutex> guard(stack_->mutex());

@@ -23,6 +23,7 @@ class UdpSocket final : public Socket {
   Result<Endpoint> local_endpoint() override;
   Result<Endpoint> peer_endpoint() override;
   void link_changed_locked() override;
+  bool receives_at_locked(int type, const Endpoint& destination) override;
 
  protected:
   Status do_bind(const Endpoint& local) override;

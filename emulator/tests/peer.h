@@ -133,6 +133,25 @@ inline void reset_close(Fd& fd) {
 
 inline Endpoint endpoint(uint16_t port) { return Endpoint{IpAddress::loopback(), port}; }
 
+// A listener whose one-slot accept queue is full: the host drops SYNs to it, so a connect
+// there stays in progress (until the filler is accepted, or the connect gives up).
+struct Unanswering {
+  Fd listener = tcp_listener(0);
+  Fd filler = tcp_connect(local_port(listener.get()));
+  uint16_t port() const { return local_port(listener.get()); }
+};
+
+// A profile by name (asserting it exists), optionally following an older MicroPython release.
+inline Profile profile_named(const char* name, const char* micropython = nullptr) {
+  const Profile* found = find_profile(name);
+  Profile profile = found ? *found : default_profile();
+  if (micropython != nullptr) {
+    std::optional<Profile> older = with_firmware(profile, *MicroPythonVersion::parse(micropython));
+    if (older) profile = *older;
+  }
+  return profile;
+}
+
 // An emulator socket, asserting creation worked.
 inline std::shared_ptr<Socket> open(const std::shared_ptr<Stack>& stack, int type) {
   auto created = stack->open_socket(MP_AF_INET, type, 0);

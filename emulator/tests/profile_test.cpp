@@ -1,4 +1,4 @@
-// The built-in profiles carry the boards' lwIP numbers (spec section 9).
+// The built-in profiles carry the boards' lwIP numbers (docs/firmware-behaviour.md §9).
 #include "mpsock/profile.h"
 
 #include <gtest/gtest.h>

@@ -182,5 +182,16 @@ TEST(TcpEcho, StreamReadlineAndWrite) {
   EXPECT_EQ(recv_exactly(server.get(), body.size()), body);
 }
 
+TEST(TcpEcho, SendallOfNothingLeavesTheConnectionAlone) {
+  for (const char* name : {"desktop", "openmv-rt1062"}) {
+    Connected c(*find_profile(name));
+    ASSERT_TRUE(c.ok());
+    const uint8_t none[1] = {0};
+    EXPECT_TRUE(c.client->sendall(none, 0)) << name;
+    ASSERT_TRUE(c.client->sendall(reinterpret_cast<const uint8_t*>("ok"), 2)) << name;
+    EXPECT_EQ(recv_exactly(c.server.get(), 2), "ok") << name;
+  }
+}
+
 }  // namespace
 }  // namespace mpsock

@@ -1,4 +1,5 @@
-// The camera's socket pools and listen backlog (spec section 9: MEMP_NUM_* and modlwip).
+// The camera's socket pools and listen backlog (docs/firmware-behaviour.md §9: MEMP_NUM_* and
+// modlwip).
 #include <gtest/gtest.h>
 
 #include <vector>

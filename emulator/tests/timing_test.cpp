@@ -14,8 +14,9 @@ using namespace mpsock::test;
 using std::chrono::milliseconds;
 
 
+// SO_RCVTIMEO and SO_SNDTIMEO exist only where the socket module has them: the desktop profile.
 TEST(Timing, RcvTimeoutOptionIsMilliseconds) {
-  Connected c;
+  Connected c(profile_named("desktop"));
   ASSERT_TRUE(c.client->set_option(MP_SOL_SOCKET, MP_SO_RCVTIMEO, int64_t{120}));
   EXPECT_EQ(c.client->recv_timeout_ms(), 120);
   uint8_t buf[4];
@@ -27,12 +28,25 @@ TEST(Timing, RcvTimeoutOptionIsMilliseconds) {
 }
 
 TEST(Timing, ZeroOptionMeansBlocking) {
-  Connected c;
+  Connected c(profile_named("desktop"));
   ASSERT_TRUE(c.client->set_option(MP_SOL_SOCKET, MP_SO_RCVTIMEO, int64_t{0}));
   EXPECT_EQ(c.client->recv_timeout_ms(), -1);
   auto negative = c.client->set_option(MP_SOL_SOCKET, MP_SO_SNDTIMEO, int64_t{-5});
   ASSERT_FALSE(negative);
   EXPECT_EQ(negative.error().kind, ErrorKind::value);
+}
+
+TEST(Timing, CameraProfilesHaveNoTimeoutOptions) {
+  // modlwip has no SO_RCVTIMEO / SO_SNDTIMEO: the options are unknown, the timeout unchanged.
+  Connected c;
+  auto outcome = c.client->set_option(MP_SOL_SOCKET, MP_SO_RCVTIMEO, int64_t{120});
+  ASSERT_TRUE(outcome);
+  EXPECT_EQ(*outcome, OptionOutcome::not_implemented);
+  EXPECT_EQ(c.client->recv_timeout_ms(), -1);
+  outcome = c.client->set_option(MP_SOL_SOCKET, MP_SO_SNDTIMEO, std::vector<uint8_t>{1, 2});
+  ASSERT_TRUE(outcome);  // the value is never looked at
+  EXPECT_EQ(*outcome, OptionOutcome::not_implemented);
+  EXPECT_EQ(c.client->send_timeout_ms(), -1);
 }
 
 TEST(Timing, SettimeoutSetsBoth) {

@@ -1,6 +1,7 @@
 // UDP as modlwip does it: 4-datagram queue, truncation, PEEK, broadcast rule, multicast.
 #include <gtest/gtest.h>
 
+#include <thread>
 #include <vector>
 
 #include "peer.h"
@@ -176,6 +177,25 @@ TEST(Udp, ReprCountsQueuedDatagrams) {
   native_sendto(peer.get(), "y", b.port);
   ASSERT_TRUE(b.stack->sleep_ms(30));
   EXPECT_EQ(b.socket->repr(), "<socket state=5 timeout=4294967295 incoming=2>");
+}
+
+TEST(Udp, ADatagramOnAShapedLinkGoesOutWhileTheScriptDoesSomethingElse) {
+  // An event callback keeps the network thread running already; the datagram's link timer,
+  // started after that thread went to sleep, must still wake it (the script is busy elsewhere,
+  // as a script blocked on its standard input).
+  auto stack = Stack::create();
+  LinkConditions link;
+  link.latency_ms = 2;
+  ASSERT_TRUE(stack->set_conditions(link));
+  auto s = open(stack, MP_SOCK_DGRAM);
+  s->set_event_hook([] {});
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the network thread sleeps
+  Fd peer = udp_socket();
+  const uint8_t data[5] = {'h', 'e', 'l', 'l', 'o'};
+  ASSERT_EQ(*s->sendto(data, 5, endpoint(local_port(peer.get()))), 5u);
+  pollfd p{peer.get(), POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 2000), 1);  // it arrives, well before the peer gives up
+  s->set_event_hook(nullptr);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include "mpsock/address.h"
 #include "mpsock/deadline.h"
 #include "mpsock/errors.h"
+#include "mpsock/firmware.h"
 #include "mpsock/poller.h"
 #include "mpsock/profile.h"
 #include "mpsock/resolver.h"

@@ -4,9 +4,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "mpsock/firmware.h"
 
 namespace mpsock {
 
@@ -38,12 +41,24 @@ struct Profile {
   bool ipv6 = false;         // LWIP_IPV6
   bool strict_surface = true;  // only the firmware's socket methods (no getsockname, fileno, ...)
 
+  // ---- The firmware the profile follows ----
+  std::string firmware = "OpenMV firmware 5.0.0";  // the release, as `mpsock profiles` names it
+  // The MicroPython release it is built on: the socket module's behaviour (firmware.h) and
+  // what sys.implementation, sys.version and os.uname() report, one fact for both.
+  MicroPythonVersion micropython = kNewestFollowed;
+  // A loopback interface (LWIP_NETIF_LOOPBACK). The camera boards have none: a script cannot
+  // reach a socket of its own camera, by 127.0.0.1 or by its own address. Without one,
+  // 127.0.0.1 still stands for the desktop, which plays the rest of the LAN.
+  bool loopback = false;
+  // SO_SNDTIMEO and SO_RCVTIMEO: not in the lwIP socket module; boards whose WiFi module runs
+  // its own sockets (WINC1500, NINA) have them, and so does the desktop profile.
+  bool timeout_options = false;
+
   // The board as a script sees it through sys, os, time and gc (MicroPython's port and board
   // configuration: mpconfigport.h, mpconfigboard.h, the firmware's manifest).
   std::string platform = "linux";   // sys.platform, os.uname().sysname (MICROPY_PY_SYS_PLATFORM)
   std::string machine;              // "BOARD with MCU": sys.implementation._machine, os.uname().machine
   std::string build;                // sys.implementation._build (the board's folder name)
-  std::string micropython_version = "1.25.0";  // the MicroPython release the firmware follows
   std::string mpy_arch;             // native code architecture (sys.implementation._mpy), "" for none
   int epoch_year = 1970;            // time.gmtime(0)[0]: 1970 or 2000 (MICROPY_EPOCH_IS_1970)
   size_t heap_size = 0;             // the GC heap: gc.mem_free() + gc.mem_alloc()
@@ -73,7 +88,7 @@ struct Profile {
   // ---- The camera: what csi/sensor and omv report, and how fast the sensor delivers ----
   std::string omv_board_type;   // omv.board_type() (OpenMV's OMV_BOARD_TYPE)
   std::string omv_arch;         // omv.arch() (OMV_BOARD_ARCH)
-  std::string omv_version = "4.7.0";  // omv.version_string(): the OpenMV firmware release
+  std::string omv_version = "5.0.0";  // omv.version_string(): the OpenMV firmware release
   std::string sensor_name;      // the camera module the board ships with, e.g. "OV5640"
   int sensor_chip_id = 0;       // CSI.cid() / sensor.get_id(): OpenMV's chip ID (omv_csi.h)
   int sensor_max_width = 0;     // the largest frame the sensor reads out
@@ -94,5 +109,10 @@ const Profile* find_profile(std::string_view name);
 
 // The profile used when none is chosen: a current OpenMV board's configuration.
 const Profile& default_profile();
+
+// `base` following an older (or the newest) MicroPython release: the socket module behaves as
+// that release's (see firmware.h), and the limits that changed with it (the UDP queue) are that
+// release's. nullopt for a release outside kOldestFollowed..kNewestFollowed.
+std::optional<Profile> with_firmware(const Profile& base, const MicroPythonVersion& version);
 
 }  // namespace mpsock

@@ -28,6 +28,8 @@ inline constexpr int MP_SOCK_RAW = 3;
 inline constexpr int MP_SOL_SOCKET = 1;
 inline constexpr int MP_SO_REUSEADDR = 0x04;  // lwIP SOF_REUSEADDR
 inline constexpr int MP_SO_BROADCAST = 0x20;  // lwIP SOF_BROADCAST
+// Not in modlwip: the socket modules of boards whose WiFi module runs its own sockets have them
+// (numbers as in MicroPython's extmod/modnetwork.h), and so does the desktop profile.
 inline constexpr int MP_SO_SNDTIMEO = 0x1005;
 inline constexpr int MP_SO_RCVTIMEO = 0x1006;
 inline constexpr int MP_SO_CALLBACK = 20;  // modlwip's undocumented event callback option
@@ -99,6 +101,9 @@ class Socket : public std::enable_shared_from_this<Socket> {
   // setsockopt(level, option, value). The firmware ignores the level. Option 20 (the event
   // callback) is the bindings' business, as its value is a Python callable.
   Result<OptionOutcome> set_option(int level, int option, const OptionValue& value);
+  // Whether setsockopt knows `option` under this socket's profile and firmware; an unknown
+  // one only prints modlwip's warning, whatever its value.
+  bool knows_option(int option) const;
 
   // ---- Stream methods (py/stream.c), on TCP and UDP alike ----
   // read(n) / readinto(buf): "no short reads" on blocking sockets. nullopt means None (nothing
@@ -128,6 +133,14 @@ class Socket : public std::enable_shared_from_this<Socket> {
   virtual Result<Endpoint> peer_endpoint();
 
  // ---- For the stack (lock held) ----
+  // Whether a connection (type MP_SOCK_STREAM) or a datagram (MP_SOCK_DGRAM) sent to the host
+  // endpoint `destination` would reach this socket: a listening TCP socket, or a UDP socket
+  // with that local port.
+  virtual bool receives_at_locked(int type, const Endpoint& destination) {
+    (void)type;
+    (void)destination;
+    return false;
+  }
   // The link came back up, or its conditions changed: move what waits on it.
   virtual void link_changed_locked() {}
   // An injected fault: the connection is reset, or its peer closes.

@@ -138,6 +138,9 @@ class Stack : public std::enable_shared_from_this<Stack> {
   uint64_t turns() const { return turns_; }
   // With the lock held: wakes the threads waiting on this stack (state they watch changed).
   void notify_changed();
+  // With the lock held, after starting a loop timer: a thread asleep in the loop's poll chose
+  // its timeout before the timer existed (with no timer, for ever), so it is woken to run it.
+  void timer_started();
 
   // With the lock held. False when the profile's pool for `kind` is used up.
   bool reserve_pcb(PcbKind kind);
@@ -170,6 +173,19 @@ class Stack : public std::enable_shared_from_this<Stack> {
 
   // With the lock held: remembers a socket so shutdown() can close it.
   void register_socket(const std::shared_ptr<Socket>& socket);
+
+  // ---- The camera and itself ----
+  // How a connection or datagram from the script to `remote` would reach this same emulated
+  // camera. A socket whose profile has no loopback interface (the camera boards) cannot: lwIP finds no
+  // route to 127.0.0.1 (EHOSTUNREACH at once), and what it sends to its own address goes out
+  // on the link and never comes back (a connect times out, a datagram is lost). Where
+  // 127.0.0.1 stands for the desktop, only a socket of this stack behind it counts as the
+  // camera itself.
+  enum class SelfRoute { none, loopback, own_address };
+  SelfRoute self_route_locked(const Endpoint& remote, int type);
+  // The camera's own interface addresses (what ifconfig reports); 127.0.0.1 counts through
+  // the loopback rule above whatever this says.
+  void set_own_addresses(std::vector<IpAddress> addresses);
 
   // ---- A test seam: the kernel's count of unacknowledged bytes ----
   // A camera-sized send buffer is full while the peer has not acknowledged what the kernel
@@ -236,6 +252,7 @@ class Stack : public std::enable_shared_from_this<Stack> {
 
   Link link_;
   Trace trace_;
+  std::vector<IpAddress> own_addresses_;
   uint64_t link_bytes_ = 0;
   std::vector<Fault> faults_by_bytes_;
   std::vector<uv_timer_t*> timers_;
