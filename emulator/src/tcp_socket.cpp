@@ -515,7 +515,10 @@ void TcpSocket::start_reading() {
   if (reading_ || handle_ == nullptr) return;
   if (state_ != State::connected) return;
   if (rx_bytes_ + rx_link_bytes_ >= limits_.tcp_wnd) return;  // the window is closed until the script reads
-  if (uv_read_start(reinterpret_cast<uv_stream_t*>(handle_), on_alloc, on_read) == 0) reading_ = true;
+  if (uv_read_start(reinterpret_cast<uv_stream_t*>(handle_), on_alloc, on_read) == 0) {
+    reading_ = true;
+    reading_from_turn_ = stack_->turns();
+  }
 }
 
 void TcpSocket::stop_reading() {
@@ -627,14 +630,18 @@ Result<size_t> TcpSocket::receive(std::unique_lock<std::mutex>& lock, uint8_t* b
       // Non-blocking: let the network run once, as modlwip's poll_sockets does.
       stack_->pump();
     } else {
+      bool turn_done = false;
+      if (std::optional<Result<size_t>> taken = receive_turn(buf, len, flags, &turn_done)) return *taken;
       // Each check takes the kernel's bytes straight into `buf` when nothing is queued here.
       std::optional<Result<size_t>> direct;
-      const WaitOutcome outcome =
-          stack_->wait_reading_directly(lock, Deadline::from_timeout_ms(timeout), [&] {
+      const WaitOutcome outcome = stack_->wait_reading_directly(
+          lock, Deadline::from_timeout_ms(timeout),
+          [&] {
             if (state_ != State::connected || !rx_.empty()) return true;
             direct = receive_directly(buf, len, flags);
             return direct.has_value();
-          });
+          },
+          turn_done);
       if (direct) return *direct;
       if (outcome == WaitOutcome::interrupted) return Error::interrupted();
       if (outcome == WaitOutcome::timed_out) return Error::os(MP_ETIMEDOUT);
@@ -671,7 +678,8 @@ Result<size_t> TcpSocket::receive(std::unique_lock<std::mutex>& lock, uint8_t* b
 // With nothing queued here, the next bytes are the kernel's: read them straight into the
 // caller's buffer (one segment at most), saving a copy and a turn of the loop. nullopt when the
 // kernel has nothing either, or the link is in the way.
-std::optional<Result<size_t>> TcpSocket::receive_directly(uint8_t* buf, size_t len, int flags) {
+std::optional<Result<size_t>> TcpSocket::receive_directly(uint8_t* buf, size_t len, int flags,
+                                                          bool* would_block) {
   if (state_ != State::connected || !reading_ || uses_link()) return std::nullopt;
   const int fd = kernel_fd();
   if (fd < 0) return std::nullopt;
@@ -686,10 +694,37 @@ std::optional<Result<size_t>> TcpSocket::receive_directly(uint8_t* buf, size_t l
     return Result<size_t>(static_cast<size_t>(n));
   }
   if (n == 0) return std::nullopt;  // EOF: let the loop deliver it the usual way
-  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return std::nullopt;
+  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+    if (would_block != nullptr) *would_block = errno != EINTR;
+    return std::nullopt;
+  }
   fail(firmware_errno_for_io(-errno));
   bool finished = false;
   return check_connected_for_recv(&finished);
+}
+
+// A blocking receive with nothing queued here, when the loop's next turn could do nothing but
+// read this socket (Stack::loop_serves_only: no other handle, timer, request or background
+// work): that turn would queue what the kernel holds (on_read) and the receive then take the
+// first segment of it. Here the segment goes straight from the kernel into the caller's buffer
+// instead, as receive_directly does after a wake-up; the rest stays in the kernel for the next
+// call. That saves a turn of the loop (an epoll_wait), a read into a block and a copy per
+// message of a request/response exchange. nullopt when the kernel has nothing or the shortcut
+// does not apply; `turn_done` then says whether the caller may sleep without that turn: the
+// kernel has nothing to read and the socket is in the loop's poll set already (a turn ran
+// since reading started), so the turn could only have found the same.
+std::optional<Result<size_t>> TcpSocket::receive_turn(uint8_t* buf, size_t len, int flags, bool* turn_done) {
+  if (!reading_ || handle_ == nullptr) return std::nullopt;
+  if (!stack_->loop_serves_only(reinterpret_cast<const uv_handle_t*>(handle_))) return std::nullopt;
+  bool would_block = false;
+  std::optional<Result<size_t>> taken = receive_directly(buf, len, flags, &would_block);
+  if (taken) {
+    // As arrive() would: a thread waiting on this stack looks again.
+    stack_->notify_changed();
+    return taken;
+  }
+  *turn_done = would_block && reading_ && stack_->turns() > reading_from_turn_;
+  return std::nullopt;
 }
 
 Result<size_t> TcpSocket::do_recv(uint8_t* buf, size_t len, int flags) {

@@ -92,7 +92,9 @@ class TcpSocket final : public Socket {
   Status check_connected_for_send();
   Result<size_t> check_connected_for_recv(bool* finished);
   Result<size_t> receive(std::unique_lock<std::mutex>& lock, uint8_t* buf, size_t len, int flags);
-  std::optional<Result<size_t>> receive_directly(uint8_t* buf, size_t len, int flags);
+  std::optional<Result<size_t>> receive_directly(uint8_t* buf, size_t len, int flags,
+                                                 bool* would_block = nullptr);
+  std::optional<Result<size_t>> receive_turn(uint8_t* buf, size_t len, int flags, bool* turn_done);
   Result<size_t> send_some(std::unique_lock<std::mutex>& lock, const uint8_t* data, size_t len);
   Result<size_t> send_directly(std::unique_lock<std::mutex>& lock, const uint8_t* data, size_t len);
   size_t send_room() const;
@@ -150,6 +152,7 @@ class TcpSocket final : public Socket {
   Fifo<RxChunk> rx_;
   size_t rx_bytes_ = 0;
   bool reading_ = false;
+  uint64_t reading_from_turn_ = 0;  // Stack::turns() when reading last started
 
   size_t tx_queued_ = 0;  // bytes copied for the kernel and not yet written
 
