@@ -85,9 +85,7 @@ void Socket::close() {
   }
   // Calls blocked on this socket in other threads wake up and see EBADF.
   stack_->notify_changed();
-  // Finish closing the kernel handle now (its close callback runs in this loop turn), so a
-  // socket closed by a script that never calls in again does not linger half-closed.
-  stack_->pump();
+  stack_->closed_socket();
 }
 
 bool Socket::closed() const {

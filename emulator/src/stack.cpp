@@ -22,6 +22,9 @@ namespace {
 // Free blocks a stack keeps: one desktop receive window (4 MiB), what one bulk stream cycles
 // through. Camera profiles' windows are a few blocks' worth at most.
 constexpr size_t kFreeBufferBlocks = 64;
+// Closed sockets whose handles wait for a turn of the loop to be freed, at most (see
+// closed_socket).
+constexpr int kClosesPerTurn = 8;
 
 }  // namespace
 
@@ -29,7 +32,7 @@ std::shared_ptr<Stack> Stack::create(const Profile& profile) {
   return std::shared_ptr<Stack>(new Stack(profile));
 }
 
-Stack::Stack(const Profile& profile) : profile_(profile) {
+Stack::Stack(const Profile& profile) : profile_(std::make_shared<const Profile>(profile)) {
   // A write to a connection the peer reset must be an error, not the end of the process:
   // ignore SIGPIPE as CPython does, unless the program chose a handler of its own.
   struct sigaction current{};
@@ -53,12 +56,12 @@ Stack::~Stack() {
 
 Profile Stack::profile() const {
   std::lock_guard<std::mutex> guard(mutex_);
-  return profile_;
+  return *profile_;
 }
 
 void Stack::set_profile(const Profile& profile) {
   std::lock_guard<std::mutex> guard(mutex_);
-  profile_ = profile;
+  profile_ = std::make_shared<const Profile>(profile);
 }
 
 Result<std::shared_ptr<Socket>> Stack::open_socket(int af, int type, int proto) {
@@ -155,7 +158,12 @@ WaitOutcome Stack::wait_with(std::unique_lock<std::mutex>& lock, const Deadline&
 
 void Stack::pump() {
   ++turns_;  // first, so a watcher started during this turn counts from the next
+  closes_since_turn_ = 0;
   uv_run(&loop_, UV_RUN_NOWAIT);
+}
+
+void Stack::closed_socket() {
+  if (++closes_since_turn_ >= kClosesPerTurn) pump();
 }
 
 bool Stack::loop_serves_only(const uv_handle_t* handle) const {
@@ -210,13 +218,13 @@ bool Stack::reserve_pcb(PcbKind kind) {
   int limit = 0;
   switch (kind) {
     case PcbKind::tcp:
-      limit = profile_.tcp_pcbs;
+      limit = profile_->tcp_pcbs;
       break;
     case PcbKind::tcp_listen:
-      limit = profile_.tcp_listen_pcbs;
+      limit = profile_->tcp_listen_pcbs;
       break;
     case PcbKind::udp:
-      limit = profile_.udp_sockets_available();
+      limit = profile_->udp_sockets_available();
       break;
   }
   std::atomic<int>& used = pcbs_in_use_[static_cast<int>(kind)];
@@ -439,7 +447,7 @@ void Stack::shutdown() {
   // Let graceful closes finish; each connection aborts itself after the close timeout.
   std::unique_lock<std::mutex> lock(mutex_);
   interrupts_ = nullptr;
-  const Deadline limit = Deadline::after_ms(profile_.close_timeout_ms + 1000);
+  const Deadline limit = Deadline::after_ms(profile_->close_timeout_ms + 1000);
   wait(lock, limit, [this] { return !uv_loop_alive(&loop_); });
 }
 

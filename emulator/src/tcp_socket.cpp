@@ -1,5 +1,6 @@
 #include "tcp_socket.h"
 
+#include <fcntl.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
@@ -49,16 +50,17 @@ uint64_t milliseconds_until(Clock::time_point when) {
 
 }  // namespace
 
-std::shared_ptr<TcpSocket> TcpSocket::create(std::shared_ptr<Stack> stack, int af, const Profile& limits) {
-  std::shared_ptr<TcpSocket> socket(new TcpSocket(std::move(stack), af, limits));
+std::shared_ptr<TcpSocket> TcpSocket::create(std::shared_ptr<Stack> stack, int af,
+                                             std::shared_ptr<const Profile> limits) {
+  std::shared_ptr<TcpSocket> socket(new TcpSocket(std::move(stack), af, std::move(limits)));
   socket->stack_->register_socket(socket);
   return socket;
 }
 
-TcpSocket::TcpSocket(std::shared_ptr<Stack> stack, int af, const Profile& limits)
+TcpSocket::TcpSocket(std::shared_ptr<Stack> stack, int af, std::shared_ptr<const Profile> limits)
     : Socket(std::move(stack), af, MP_SOCK_STREAM) {
-  limits_ = limits;
-  counts_kernel_unacked_ = limits_.tcp_snd_buf <= kCountKernelUnackedUpTo;
+  limits_ = std::move(limits);
+  counts_kernel_unacked_ = limits_->tcp_snd_buf <= kCountKernelUnackedUpTo;
 }
 
 // A socket with an open handle keeps itself alive, so by now there is no handle; all that can
@@ -82,14 +84,15 @@ Status TcpSocket::open_handle(const IpAddress& family_of) {
   }
   handle_ = handle;
   self_ = std::static_pointer_cast<TcpSocket>(shared_from_this());
-  apply_options();
+  apply_options(true);
   return {};
 }
 
-void TcpSocket::apply_options() {
+void TcpSocket::apply_options(bool just_opened) {
   if (handle_ == nullptr) return;
   const int fd = kernel_fd();
-  if (fd >= 0) {
+  // A new kernel socket does not reuse addresses: only a socket asked to needs telling.
+  if (fd >= 0 && (reuse_address_ || !just_opened)) {
     const int reuse = reuse_address_ ? 1 : 0;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse));
   }
@@ -105,6 +108,7 @@ void TcpSocket::close_handle(bool reset) {
     uv_close(reinterpret_cast<uv_handle_t*>(close_timer_), delete_timer);
     close_timer_ = nullptr;
   }
+  stop_watching_connect();
   for (uv_timer_t** timer : {&link_timer_, &syn_retry_timer_, &ack_timer_}) {
     if (*timer != nullptr) {
       uv_close(reinterpret_cast<uv_handle_t*>(*timer), delete_timer);
@@ -197,7 +201,7 @@ void TcpSocket::linger() {
   uv_timer_init(stack_->loop(), close_timer_);
   close_timer_->data = this;
   uv_update_time(stack_->loop());
-  uv_timer_start(close_timer_, on_close_timeout, static_cast<uint64_t>(limits_.close_timeout_ms), 0);
+  uv_timer_start(close_timer_, on_close_timeout, static_cast<uint64_t>(limits_->close_timeout_ms), 0);
   if (tx_link_bytes_ == 0) {
     shutdown_sent_ = true;
     auto* request = new uv_shutdown_t;
@@ -316,7 +320,7 @@ Status TcpSocket::do_listen(int backlog) {
   pcb_held_ = true;
   pcb_kind_ = PcbKind::tcp_listen;
 
-  const IpAddress wildcard = IpAddress::any(family_ == MP_AF_INET6 && limits_.ipv6 ? MP_AF_INET6 : MP_AF_INET);
+  const IpAddress wildcard = IpAddress::any(family_ == MP_AF_INET6 && limits_->ipv6 ? MP_AF_INET6 : MP_AF_INET);
   Status opened = open_handle(wildcard);
   if (!opened) return opened;
   if (!bound_) {
@@ -448,29 +452,122 @@ Status TcpSocket::do_connect(const Endpoint& remote) {
   Status opened = open_handle(remote.ip);
   if (!opened) return opened;
   const HostAddress host = to_host_address(stack_->host_destination(remote.ip), remote.port);
-  auto* request = new uv_connect_t;
-  const int r = uv_tcp_connect(request, handle_, host.get(), on_connect);
-  if (r != 0) {
-    delete request;
-    return Error::os(firmware_errno_for_connect(r));
-  }
-  peer_ = remote;
-  state_ = State::connecting;
-
   const int64_t timeout = send_timeout_ms_;
+  // A non-blocking connect goes through libuv, so its completion comes from a turn of the
+  // loop after the call, as over a real link; so does any connect whose handshake crosses
+  // a shaped link (on_connect puts it there).
+  if (timeout != 0 && !uses_link()) {
+    Status started = connect_directly(host, remote);
+    if (!started) return started;
+  } else {
+    auto* request = new uv_connect_t;
+    const int r = uv_tcp_connect(request, handle_, host.get(), on_connect);
+    if (r != 0) {
+      delete request;
+      return Error::os(firmware_errno_for_connect(r));
+    }
+    peer_ = remote;
+    state_ = State::connecting;
+  }
+
   // Over a real link the handshake takes a round trip, so a non-blocking connect always
   // reports EINPROGRESS on the camera; loopback would often finish first.
   if (timeout == 0) return Error::os(MP_EINPROGRESS);
-  const WaitOutcome outcome = stack_->wait(lock, Deadline::from_timeout_ms(timeout),
-                                           [this] { return state_ != State::connecting; });
-  if (outcome == WaitOutcome::interrupted) return Error::interrupted();
-  if (outcome == WaitOutcome::timed_out) {
-    // The connection attempt goes on; its completion shows as POLLOUT.
-    return Error::os(MP_ETIMEDOUT);
+  if (state_ == State::connecting) {
+    const WaitOutcome outcome = stack_->wait(lock, Deadline::from_timeout_ms(timeout),
+                                             [this] { return state_ != State::connecting; });
+    if (outcome == WaitOutcome::interrupted) return Error::interrupted();
+    if (outcome == WaitOutcome::timed_out) {
+      // The connection attempt goes on; its completion shows as POLLOUT.
+      return Error::os(MP_ETIMEDOUT);
+    }
   }
   if (state_ == State::connected || state_ == State::peer_closed) return {};
   if (state_ == State::failed) return Error::os(failure_);
   return Error::os(MP_EBADF);  // closed by another thread meanwhile
+}
+
+// lwIP's tcp_connect, straight on the kernel socket: on loopback the handshake is over by
+// the time connect(2) returns, so a blocking connect costs connect(2) and getpeername(2), with
+// no watcher to add to the loop, no turn of it and no SO_ERROR to fetch. When the kernel has
+// not settled it yet, a watcher on a second descriptor of the socket (the handle's own is for
+// reading) wakes the loop when it has, as libuv's connect request would; the wait, its timeout
+// and an attempt that goes on after it are then as for libuv's. Immediate errors are returned
+// as uv_tcp_connect returns them (a refusal is the connect's outcome, not an error of the call).
+Status TcpSocket::connect_directly(const HostAddress& host, const Endpoint& remote) {
+  const int fd = kernel_fd();
+  if (fd < 0) return Error::os(MP_ENOMEM);
+  // A non-blocking connect(2) is not restarted after a signal: the attempt goes on regardless.
+  if (::connect(fd, host.get(), host.length) != 0 && errno != EINPROGRESS && errno != EINTR) {
+    if (errno != ECONNREFUSED) return Error::os(firmware_errno_for_connect(-errno));
+    peer_ = remote;
+    state_ = State::connecting;
+    fail(firmware_errno_for_connect(UV_ECONNREFUSED));
+    return {};
+  }
+  peer_ = remote;
+  state_ = State::connecting;
+  if (!settle_connect()) watch_connect();
+  return {};
+}
+
+// Whether the kernel has finished a direct connect: connected (getpeername answers) or failed
+// (SO_ERROR says why). False while the handshake goes on.
+bool TcpSocket::settle_connect() {
+  const int fd = kernel_fd();
+  if (fd < 0) return false;
+  sockaddr_storage peer{};
+  socklen_t length = sizeof(peer);
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) == 0) {
+    became_connected(reinterpret_cast<const sockaddr*>(&peer));
+    return true;
+  }
+  const int error = kernel_error();
+  if (error == 0 || error == EINPROGRESS) return false;
+  fail(firmware_errno_for_connect(-error));
+  return true;
+}
+
+namespace {
+
+// The watcher of a direct connect still going on, with the descriptor it watches.
+struct ConnectWatch {
+  uv_poll_t poll;
+  int fd;
+};
+
+}  // namespace
+
+void TcpSocket::watch_connect() {
+  const int fd = fcntl(kernel_fd(), F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) {
+    fail(MP_ENOMEM);
+    return;
+  }
+  auto* watch = new ConnectWatch{{}, fd};
+  if (uv_poll_init(stack_->loop(), &watch->poll, fd) != 0) {
+    ::close(fd);
+    delete watch;
+    fail(MP_ENOMEM);
+    return;
+  }
+  watch->poll.data = this;
+  connect_watch_ = &watch->poll;
+  uv_poll_start(connect_watch_, UV_WRITABLE, [](uv_poll_t* poll, int, int) {
+    auto* socket = static_cast<TcpSocket*>(poll->data);
+    if (socket->state_ == State::connecting && !socket->settle_connect()) return;
+    socket->stop_watching_connect();
+  });
+}
+
+void TcpSocket::stop_watching_connect() {
+  if (connect_watch_ == nullptr) return;
+  uv_close(reinterpret_cast<uv_handle_t*>(connect_watch_), [](uv_handle_t* handle) {
+    auto* watch = reinterpret_cast<ConnectWatch*>(handle);
+    ::close(watch->fd);
+    delete watch;
+  });
+  connect_watch_ = nullptr;
 }
 
 void TcpSocket::on_connect(uv_connect_t* request, int status) {
@@ -496,11 +593,14 @@ void TcpSocket::on_connect(uv_connect_t* request, int status) {
   socket->became_connected();
 }
 
-void TcpSocket::became_connected() {
+void TcpSocket::became_connected(const sockaddr* peer_name) {
   state_ = State::connected;
   sockaddr_storage peer{};
   int length = sizeof(peer);
-  if (handle_ != nullptr && uv_tcp_getpeername(handle_, reinterpret_cast<sockaddr*>(&peer), &length) == 0) {
+  if (peer_name != nullptr) {
+    peer_ = from_host_address(peer_name);
+  } else if (handle_ != nullptr &&
+             uv_tcp_getpeername(handle_, reinterpret_cast<sockaddr*>(&peer), &length) == 0) {
     peer_ = from_host_address(reinterpret_cast<sockaddr*>(&peer));
   }
   trace_event("connected");
@@ -514,7 +614,7 @@ void TcpSocket::became_connected() {
 void TcpSocket::start_reading() {
   if (reading_ || handle_ == nullptr) return;
   if (state_ != State::connected) return;
-  if (rx_bytes_ + rx_link_bytes_ >= limits_.tcp_wnd) return;  // the window is closed until the script reads
+  if (rx_bytes_ + rx_link_bytes_ >= limits_->tcp_wnd) return;  // the window is closed until the script reads
   if (uv_read_start(reinterpret_cast<uv_stream_t*>(handle_), on_alloc, on_read) == 0) {
     reading_ = true;
     reading_from_turn_ = stack_->turns();
@@ -532,7 +632,7 @@ void TcpSocket::on_alloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf) {
   auto* socket = static_cast<TcpSocket*>(handle->data);
   // Never read beyond the open window: the peer's data waits in the kernel instead.
   const size_t held = socket->rx_bytes_ + socket->rx_link_bytes_;
-  const size_t window = socket->limits_.tcp_wnd > held ? socket->limits_.tcp_wnd - held : 0;
+  const size_t window = socket->limits_->tcp_wnd > held ? socket->limits_->tcp_wnd - held : 0;
   // on_read gets the block back in `buf` whatever happens, and returns it to the pool.
   buf->base = reinterpret_cast<char*>(socket->stack_->buffers().take().release());
   buf->len = std::min(kReadChunk, window);
@@ -587,7 +687,7 @@ void TcpSocket::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
     socket->rx_link_bytes_ += size;  // arrive() moves it from the link's count to the queue's
     socket->arrive(piece);
   }
-  if (socket->rx_bytes_ + socket->rx_link_bytes_ >= socket->limits_.tcp_wnd) socket->stop_reading();
+  if (socket->rx_bytes_ + socket->rx_link_bytes_ >= socket->limits_->tcp_wnd) socket->stop_reading();
 }
 
 // Data, an end of stream or a reset reaches the socket: _lwip_tcp_recv and _lwip_tcp_error.
@@ -659,7 +759,7 @@ Result<size_t> TcpSocket::receive(std::unique_lock<std::mutex>& lock, uint8_t* b
   }
 
   RxChunk& chunk = rx_.front();
-  const size_t mss = limits_.tcp_mss;
+  const size_t mss = limits_->tcp_mss;
   const size_t segment_left = mss - (chunk.offset % mss);
   const size_t n = std::min({len, chunk.size - chunk.offset, segment_left});
   std::memcpy(buf, chunk.data.get() + chunk.offset, n);
@@ -683,7 +783,7 @@ std::optional<Result<size_t>> TcpSocket::receive_directly(uint8_t* buf, size_t l
   if (state_ != State::connected || !reading_ || uses_link()) return std::nullopt;
   const int fd = kernel_fd();
   if (fd < 0) return std::nullopt;
-  const size_t want = std::min(len, limits_.tcp_mss);
+  const size_t want = std::min(len, limits_->tcp_mss);
   if (want == 0) return std::nullopt;
   const ssize_t n = ::recv(fd, buf, want, MSG_DONTWAIT | ((flags & MP_MSG_PEEK) ? MSG_PEEK : 0));
   if (n > 0) {
@@ -755,7 +855,7 @@ size_t TcpSocket::send_room() const {
 
 size_t TcpSocket::room_beside(size_t unacked) const {
   const size_t used = tx_queued_ + tx_link_bytes_ + unacked;
-  return limits_.tcp_snd_buf > used ? limits_.tcp_snd_buf - used : 0;
+  return limits_->tcp_snd_buf > used ? limits_->tcp_snd_buf - used : 0;
 }
 
 // The room, for a caller that will sleep while it is under `wanted`: if the kernel's
@@ -1017,7 +1117,7 @@ bool TcpSocket::uses_link() const {
 
 void TcpSocket::send_over_link(const uint8_t* data, size_t len) {
   Link& link = stack_->link();
-  const size_t mss = limits_.tcp_mss;
+  const size_t mss = limits_->tcp_mss;
   for (size_t offset = 0; offset < len; offset += mss) {
     OutgoingSegment segment;
     segment.size = std::min(mss, len - offset);
@@ -1045,7 +1145,7 @@ void TcpSocket::receive_over_link(IncomingPiece::Kind kind, RxChunk chunk) {
     return;
   }
   // Segment by segment, so bandwidth and loss act per MSS as they would on the air.
-  const size_t mss = limits_.tcp_mss;
+  const size_t mss = limits_->tcp_mss;
   for (size_t offset = 0; offset < chunk.size; offset += mss) {
     IncomingPiece piece;
     piece.chunk.size = std::min(mss, chunk.size - offset);
@@ -1307,7 +1407,7 @@ Result<Endpoint> TcpSocket::local_endpoint() {
   std::lock_guard<std::mutex> guard(stack_->mutex());
   if (handle_ == nullptr) {
     if (closed_) return Error::os(MP_EBADF);
-    return Endpoint{IpAddress::any(family_ == MP_AF_INET6 && limits_.ipv6 ? MP_AF_INET6 : MP_AF_INET), 0};
+    return Endpoint{IpAddress::any(family_ == MP_AF_INET6 && limits_->ipv6 ? MP_AF_INET6 : MP_AF_INET), 0};
   }
   sockaddr_storage name{};
   int length = sizeof(name);

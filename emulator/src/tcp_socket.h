@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "fifo.h"
+#include "host_socket.h"
 #include "mpsock/socket.h"
 #include "mpsock/stack.h"
 
@@ -21,7 +22,8 @@ namespace mpsock {
 class TcpSocket final : public Socket {
  public:
   // With the stack lock held.
-  static std::shared_ptr<TcpSocket> create(std::shared_ptr<Stack> stack, int af, const Profile& limits);
+  static std::shared_ptr<TcpSocket> create(std::shared_ptr<Stack> stack, int af,
+                                           std::shared_ptr<const Profile> limits);
   ~TcpSocket() override;
 
   int poll_locked(int requested) override;
@@ -80,14 +82,14 @@ class TcpSocket final : public Socket {
     Clock::time_point arrives;
   };
 
-  TcpSocket(std::shared_ptr<Stack> stack, int af, const Profile& limits);
+  TcpSocket(std::shared_ptr<Stack> stack, int af, std::shared_ptr<const Profile> limits);
 
   // Kernel connection handle. While it is open the socket keeps itself alive (self_), so
   // callbacks can always reach it, even after the script dropped the socket.
   Status open_handle(const IpAddress& family_of);
   void close_handle(bool reset);
   void release_pcb();
-  void apply_options();
+  void apply_options(bool just_opened = false);
 
   Status check_connected_for_send();
   Result<size_t> check_connected_for_recv(bool* finished);
@@ -115,7 +117,11 @@ class TcpSocket final : public Socket {
   size_t unacked_in_kernel(Stack::UnackedLook look = Stack::UnackedLook::room) const;
   void watch_acks();
   static void on_ack_check(uv_timer_t* timer);
-  void became_connected();
+  void became_connected(const sockaddr* peer_name = nullptr);
+  Status connect_directly(const HostAddress& host, const Endpoint& remote);
+  bool settle_connect();
+  void watch_connect();
+  void stop_watching_connect();
 
   // The link: whether data goes through the link queues, and moving it along.
   bool uses_link() const;
@@ -190,6 +196,9 @@ class TcpSocket final : public Socket {
   // emulator, asking the kernel (SIOCOUTQ); a timer re-checks while a sender waits for ACKs.
   bool counts_kernel_unacked_ = false;
   uv_timer_t* ack_timer_ = nullptr;
+
+  // A connect made straight on the kernel socket that it has not settled yet (connect_directly).
+  uv_poll_t* connect_watch_ = nullptr;
 };
 
 }  // namespace mpsock
