@@ -229,8 +229,9 @@ pyb::tuple socket_recvfrom(pyb::handle self, pyb::handle size, PyObject* flags) 
 //
 // A request/response exchange is a send and a recv per message, and pybind11's dispatcher
 // (loading each argument through its casters, trying overloads, a tuple for *args) costs as
-// much again as the emulator's own work in them. So these five are plain CPython methods
-// (METH_FASTCALL) over the functions above, which raise what they raised.
+// much again as the emulator's own work in them (and a connection's connect and close as
+// much as theirs). So these are plain CPython methods (METH_FASTCALL) over the functions
+// above, which raise what they raised.
 
 // Runs `body` (which returns a pyb::object) and hands its result to CPython, or sets the
 // Python error and returns null, as pybind11's dispatcher does.
@@ -263,6 +264,22 @@ void check_arguments(Py_ssize_t given, Py_ssize_t least, Py_ssize_t most) {
     PyErr_Format(PyExc_TypeError, "function expected at most %zd arguments, got %zd", most, given);
     throw pyb::error_already_set();
   }
+}
+
+PyObject* method_connect(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+  return python_call([&] {
+    check_arguments(nargs, 1, 1);
+    socket_connect(self, args[0]);
+    return pyb::none();
+  });
+}
+
+PyObject* method_close(PyObject* self, PyObject* const*, Py_ssize_t nargs) {
+  return python_call([&] {
+    check_arguments(nargs, 0, 0);
+    socket_close(self);
+    return pyb::none();
+  });
 }
 
 PyObject* method_send(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
@@ -308,6 +325,7 @@ PyMethodDef fast_method(const char* name, Function function) {
 }
 
 PyMethodDef message_methods[] = {
+    fast_method("connect", &method_connect),   fast_method("close", &method_close),
     fast_method("send", &method_send),         fast_method("sendall", &method_sendall),
     fast_method("sendto", &method_sendto),     fast_method("recv", &method_recv),
     fast_method("recvfrom", &method_recvfrom),
@@ -535,12 +553,10 @@ pyb::object socket_gettimeout(pyb::handle self) {
 
 template <class Class>
 void define_firmware_methods(Class& cls) {
-  cls.def("close", &socket_close)
-      .def("__del__", &socket_close)
+  cls.def("__del__", &socket_close)
       .def("bind", &socket_bind)
       .def("listen", &socket_listen)
       .def("accept", &socket_accept)
-      .def("connect", &socket_connect)
       .def("settimeout", &socket_settimeout)
       .def("setblocking", &socket_setblocking)
       .def("setsockopt", &socket_setsockopt)
@@ -550,7 +566,7 @@ void define_firmware_methods(Class& cls) {
       .def("readline", &socket_readline)
       .def("write", &socket_write)
       .def("__repr__", [](pyb::handle self) { return core(self).repr(); });
-  // send, sendall, sendto, recv, recvfrom (see message_methods).
+  // connect, close, send, sendall, sendto, recv, recvfrom (see message_methods).
   for (PyMethodDef& method : message_methods) add_method(cls, method);
 }
 
