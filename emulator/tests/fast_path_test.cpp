@@ -1,0 +1,106 @@
+// The shortcuts a call takes when the kernel can satisfy it at once (a connect the kernel
+// settles in connect(2), a close with no turn of the loop), and what they must still do when
+// it cannot.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "mpsock/poller.h"
+#include "peer.h"
+
+namespace mpsock {
+namespace {
+
+using namespace mpsock::test;
+
+// A native listener whose accept queue is full: the kernel drops the next SYN, and the
+// client's TCP sends it again after a second (Linux's initial RTO).
+struct FullListener {
+  Fd listener = tcp_listener(0);
+  uint16_t port = local_port(listener.get());
+  Fd queued = tcp_connect(port);  // the one connection a backlog of 0 holds
+};
+
+TEST(FastPath, ConnectTheKernelSettlesLaterStillCompletesAfterItsTimeout) {
+  FullListener full;
+  ASSERT_TRUE(full.queued.get() >= 0);
+  auto stack = Stack::create();
+  auto s = open(stack, MP_SOCK_STREAM);
+  s->set_timeout_ms(200);
+  Status connected = s->connect(endpoint(full.port));
+  ASSERT_FALSE(connected);
+  EXPECT_TRUE(connected.error().is_os(MP_ETIMEDOUT)) << connected.error().code;
+  // The attempt goes on: once the queue has room, the retried SYN gets through and the
+  // connection shows as POLLOUT to a poll that waits for it.
+  Fd first = tcp_accept(full.listener.get());
+  ASSERT_TRUE(first.get() >= 0);
+  Poller poller(stack);
+  poller.add_socket(1, s, MP_POLLOUT);
+  auto ready = poller.poll(5000, false);
+  ASSERT_TRUE(ready);
+  ASSERT_EQ(ready->size(), 1u);
+  EXPECT_EQ((*ready)[0].events, MP_POLLOUT);
+  auto peer = s->peer_endpoint();
+  ASSERT_TRUE(peer);
+  EXPECT_EQ(peer->port, full.port);
+  EXPECT_TRUE(tcp_accept(full.listener.get()).get() >= 0);
+}
+
+TEST(FastPath, BlockingConnectWaitsForAHandshakeTheKernelSettlesLater) {
+  FullListener full;
+  ASSERT_TRUE(full.queued.get() >= 0);
+  auto stack = Stack::create();
+  auto s = open(stack, MP_SOCK_STREAM);
+  std::thread make_room([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    Fd first = tcp_accept(full.listener.get());
+  });
+  const auto start = std::chrono::steady_clock::now();
+  Status connected = s->connect(endpoint(full.port));
+  make_room.join();
+  ASSERT_TRUE(connected) << connected.error().code;
+  // It waited for the SYN's retransmission, not for nothing.
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(100));
+  const std::string ping = "ping";
+  ASSERT_TRUE(s->send(reinterpret_cast<const uint8_t*>(ping.data()), ping.size()));
+  Fd accepted = tcp_accept(full.listener.get());
+  ASSERT_TRUE(accepted.get() >= 0);
+  EXPECT_EQ(recv_exactly(accepted.get(), 4), "ping");
+}
+
+TEST(FastPath, RefusedDirectConnectIsConnReset) {
+  uint16_t port = 0;
+  {
+    Fd closed = tcp_listener();
+    port = local_port(closed.get());
+  }
+  auto stack = Stack::create();
+  auto s = open(stack, MP_SOCK_STREAM);
+  s->set_timeout_ms(2000);
+  Status connected = s->connect(endpoint(port));
+  ASSERT_FALSE(connected);
+  EXPECT_TRUE(connected.error().is_os(MP_ECONNRESET)) << connected.error().code;
+}
+
+int handles_in(Stack& stack) {
+  std::lock_guard<std::mutex> guard(stack.mutex());
+  int count = 0;
+  uv_walk(stack.loop(), [](uv_handle_t*, void* arg) { ++*static_cast<int*>(arg); }, &count);
+  return count;
+}
+
+TEST(FastPath, SocketsClosedWithoutAWaitAreFreedWithinAFewCloses) {
+  auto stack = Stack::create();
+  const int before = handles_in(*stack);
+  for (int i = 0; i < 100; ++i) {
+    auto s = open(stack, MP_SOCK_DGRAM);
+    ASSERT_TRUE(s->bind(endpoint(0)));
+    s->close();
+  }
+  // No call ever waited: the closes themselves ran the turns that free the handles.
+  EXPECT_LE(handles_in(*stack) - before, 8);
+}
+
+}  // namespace
+}  // namespace mpsock
