@@ -24,6 +24,9 @@ from importlib import resources
 
 CASES_PACKAGE = "mpsock.conformance.cases"
 DUT_MODULES = frozenset({"socket", "select", "errno", "time", "sys", "gc"})
+# What a case that NEEDS "tls" may import besides: the TLS modules, and binascii for the
+# certificates the host sends as hex.
+TLS_MODULES = frozenset({"ssl", "tls", "binascii"})
 DEFAULT_TIMEOUT = 20.0
 
 
@@ -67,6 +70,8 @@ def _check_dut_source(name, source, needs):
     """The DUT part must run on MicroPython: only the allowed modules, no f-strings."""
     allowed = DUT_MODULES | ({"_thread"} if "threads" in needs else set())
     allowed |= {"asyncio"} if "asyncio" in needs else set()
+    if "tls" in needs:
+        allowed |= TLS_MODULES
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             modules = [alias.name for alias in node.names]

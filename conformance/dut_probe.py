@@ -35,6 +35,14 @@ def probe(ctl):
         fact("asyncio", True)
     except ImportError:
         fact("asyncio", False)
+    # TLS: the built-in tls module, with the ssl wrapper over it.
+    try:
+        import ssl  # noqa: F401 - only whether it imports
+        import tls
+
+        fact("tls", hasattr(tls, "SSLContext"))
+    except ImportError:
+        fact("tls", False)
 
     # IPv6 is a build option (LWIP_IPV6): without it an IPv6 string does not parse.
     ipv6 = False

@@ -67,16 +67,43 @@ def _has_str(args):
     return False
 
 
+class _BytesArgument:
+    """A bytes argument of a bytes format: under %s its bytes go in as they are, under %r its
+    repr (b'...'), as MicroPython formats it."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data):
+        self.data = data
+
+    def __str__(self):
+        return self.data.decode("utf-8", "surrogateescape")
+
+    def __repr__(self):
+        return repr(self.data)
+
+
+def _bytes_arguments(args):
+    if args.__class__ is bytes:
+        return _BytesArgument(args)
+    if args.__class__ is tuple:
+        return tuple(_BytesArgument(arg) if arg.__class__ is bytes else arg for arg in args)
+    if args.__class__ is dict:
+        return {key: _BytesArgument(value) if value.__class__ is bytes else value for key, value in args.items()}
+    return args
+
+
 def bytes_mod(fmt, args):
     """`fmt % args` for a bytes `fmt`, as MicroPython does it: the format runs as text over the
-    bytes (each byte kept, whatever it is) and the result is encoded back as UTF-8."""
+    bytes (each byte kept, whatever it is) and the result is encoded back as UTF-8; a str goes in
+    as its text, a bytes argument as its bytes."""
     if NOTES.enabled and _has_str(args):
         NOTES.note(
             "bytes-mod-str",
             "formatted a str into bytes with %: the camera puts the text in (CPython raises TypeError)",
         )
     text = fmt.decode("utf-8", "surrogateescape")
-    return (text % args).encode("utf-8", "surrogateescape")
+    return (text % _bytes_arguments(args)).encode("utf-8", "surrogateescape")
 
 
 def any_mod(left, right):

@@ -808,7 +808,29 @@ StreamReader = Stream
 StreamWriter = Stream
 
 
-async def open_connection(host, port):
+# ---- TLS for streams: the script's own ssl module (the firmware's, over the emulated sockets) ----
+
+_script_ssl = None  # set by make_module: gives the run's ssl module
+
+
+def _ssl_module():
+    if _script_ssl is not None:
+        return _script_ssl()
+    from . import modssl, modtls
+
+    return modssl.make_module(modtls.make_module())
+
+
+def _client_context(ssl):
+    """ssl=True: a client context of the script's ssl module, which verifies nothing unless
+    told to (ssl.SSLContext starts at CERT_NONE, as on the camera)."""
+    if ssl is True:
+        module = _ssl_module()
+        return module.SSLContext(module.PROTOCOL_TLS_CLIENT)
+    return ssl
+
+
+async def open_connection(host, port, ssl=None, server_hostname=None):
     socket = _socket_module()
     family, kind, proto, _, address = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0]
     s = socket.socket(family, kind, proto)
@@ -818,6 +840,12 @@ async def open_connection(host, port):
     except OSError as error:
         if error.errno != _EINPROGRESS:
             raise
+    if ssl:
+        # The handshake is left to the stream's first read or write, which the poll drives: the
+        # loop goes on while it runs, as on the camera.
+        context = _client_context(ssl)
+        s = context.wrap_socket(s, server_hostname=server_hostname or host, do_handshake_on_connect=False)
+        s.setblocking(False)
     stream = Stream(s)
     await _wait_writable(s)  # connected, or failed: the first read or write says which
     return stream, stream
@@ -840,7 +868,7 @@ class Server:
     async def wait_closed(self):
         await self.task
 
-    async def _serve(self, s, cb):
+    async def _serve(self, s, cb, ssl):
         self.state = False
         while True:
             try:
@@ -854,12 +882,19 @@ class Server:
                 s2, addr = s.accept()
             except Exception:  # noqa: BLE001, S112 - a failed accept is skipped, as on the camera
                 continue
+            if ssl:
+                try:
+                    s2 = ssl.wrap_socket(s2, server_side=True, do_handshake_on_connect=False)
+                except OSError as error:  # this client is dropped; the server goes on
+                    _print_exception(error, sys.stderr)
+                    s2.close()
+                    continue
             s2.setblocking(False)
             stream = Stream(s2, {"peername": addr})
             create_task(cb(stream, stream))
 
 
-async def start_server(cb, host, port, backlog=5):
+async def start_server(cb, host, port, backlog=5, ssl=None):
     socket = _socket_module()
     family = socket.getaddrinfo(host, port)[0]
     s = socket.socket(family[0])
@@ -868,7 +903,7 @@ async def start_server(cb, host, port, backlog=5):
     s.bind(family[-1])
     s.listen(backlog)
     server = Server()
-    server.task = create_task(server._serve(s, cb))
+    server.task = create_task(server._serve(s, cb, ssl))
     try:
         await sleep_ms(0)  # the serving task starts, so a close() from now on reaches it
     except CancelledError:
@@ -905,8 +940,11 @@ _PUBLIC = (
 )
 
 
-def make_module(name="asyncio"):
-    """The module for one script run, with a fresh loop on the current emulated stack."""
+def make_module(name="asyncio", ssl_module=None):
+    """The module for one script run, with a fresh loop on the current emulated stack;
+    `ssl_module` gives the run's ssl module (for ssl=True)."""
+    global _script_ssl
+    _script_ssl = ssl_module
     new_event_loop()
     Loop._exc_handler = None
     module = types.ModuleType(name)

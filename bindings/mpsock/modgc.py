@@ -24,7 +24,13 @@ class Heap:
         self.enabled = True
 
     def allocated(self):
-        return min(self.size, max(0, sys.getallocatedblocks() - self.start) * BLOCK)
+        blocks = sys.getallocatedblocks()
+        if blocks < self.start:
+            # The process freed more than the script has allocated since the run began (the
+            # run's own set-up letting go of things): what the script holds is counted from here,
+            # never below nothing, so what it allocates next still shows.
+            self.start = blocks
+        return min(self.size, (blocks - self.start) * BLOCK)
 
     def free(self):
         return self.size - self.allocated()

@@ -99,8 +99,16 @@ register("omv", _without_board("omv"))
 
 # MicroPython's asyncio (frozen into the firmware): one module and one loop per run, under both
 # names. Made on first import, after prepare() set up the stack its poll runs on.
-register("asyncio", _without_board("asyncio"))
+register(
+    "asyncio",
+    lambda board: importlib.import_module("mpsock.modasyncio").make_module(ssl_module=lambda: board.get("ssl")),
+)
 register("uasyncio", lambda board: board.get("asyncio"))
+
+# TLS: the firmware's built-in tls module, and the ssl wrapper over it that the firmware freezes
+# (there is no ussl).
+register("tls", _without_board("tls"))
+register("ssl", lambda board: importlib.import_module("mpsock.modssl").make_module(board.get("tls")))
 for _name in (
     "array",
     "cmath",

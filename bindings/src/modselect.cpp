@@ -2,12 +2,15 @@
 // surface is the table in define_select_module at the bottom.
 #include "modselect.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
 #include "modsocket.h"
+#include "mpsock/deadline.h"
 #include "mpsock/poller.h"
 #include "py_errors.h"
 #include "runtime.h"
@@ -17,10 +20,22 @@ namespace mpsock::py {
 
 namespace {
 
+// MicroPython's stream ioctl request that asks a stream what it is ready for (py/stream.h).
+constexpr int kStreamPoll = 3;
+// How deep a stream's "wait on this" may point through other streams (a TLS socket over a
+// stream over a socket); a cycle ends here.
+constexpr int kMaxWaitDepth = 8;
+// A stream that names nothing to wait on is asked again after this long at most (MicroPython
+// asks every registered stream each time round its poll loop); the pause doubles up to the
+// limit while the stream stays quiet, so a quiet wait costs no CPU to speak of.
+constexpr int64_t kQuietStreamFirstMs = 1;
+constexpr int64_t kQuietStreamMaxMs = 20;
+
 // A poll object: the core Poller plus the registered Python objects, kept alive and in order.
 struct PyPoll {
   std::unique_ptr<Poller> poller;
   std::vector<pyb::object> objects;
+  bool has_streams = false;
 
   PyPoll() : poller(std::make_unique<Poller>(current_stack())) {}
   ~PyPoll() {
@@ -37,12 +52,33 @@ struct PyPoll {
   }
 };
 
-// What can be polled: emulated sockets, and (as on the unix port) objects with a fileno()
-// such as sys.stdin. Anything else is not a stream.
+[[noreturn]] void not_a_stream() {
+  PyErr_SetString(PyExc_OSError, "stream operation not supported");
+  throw pyb::error_already_set();
+}
+
+// A Python-level stream: the emulator's own streams answer `_mp_ioctl` (a TLS socket, whose
+// ioctl the firmware does not show to scripts); a script's class answers `ioctl(req, arg)`,
+// as MicroPython polls any object with a stream ioctl.
+pyb::object ioctl_of(pyb::handle object) {
+  if (pyb::hasattr(object, "_mp_ioctl")) return object.attr("_mp_ioctl");
+  if (pyb::hasattr(object, "ioctl")) return object.attr("ioctl");
+  return pyb::none();
+}
+
+bool is_python_stream(pyb::handle object) {
+  return !ioctl_of(object).is_none();
+}
+
+// What can be polled: emulated sockets, Python-level streams and (as on the unix port)
+// objects with a fileno() such as sys.stdin. Anything else is not a stream.
 void add_object(PyPoll& poll, pyb::handle object, int events) {
   const Poller::Key key = PyPoll::key_of(object);
   if (pyb::isinstance<PySocket>(object)) {
     poll.poller->add_socket(key, pyb::cast<PySocket&>(object).socket, events);
+  } else if (!PyLong_Check(object.ptr()) && is_python_stream(object)) {
+    poll.poller->add_stream(key, events);
+    poll.has_streams = true;
   } else {
     int fd = -1;
     // A bare descriptor number is the unix port's extension; the firmware wants a stream.
@@ -52,8 +88,7 @@ void add_object(PyPoll& poll, pyb::handle object, int events) {
       pyb::object number = object.attr("fileno")();
       fd = static_cast<int>(to_int(number));
     } else {
-      PyErr_SetString(PyExc_OSError, "stream operation not supported");
-      throw pyb::error_already_set();
+      not_a_stream();
     }
     poll.poller->add_fd(key, fd, events);
   }
@@ -69,9 +104,96 @@ int64_t timeout_ms_of(pyb::handle timeout) {
   return ms < 0 ? -1 : ms;
 }
 
+// The wait a not-ready stream asks for: `_mp_poll_target(events)` names the object whose
+// readiness would change its answer, and the events to watch there, or None. Resolved down to
+// an emulated socket; nothing when it ends elsewhere.
+std::optional<Poller::Wake> wait_target(pyb::handle object, int events, int depth = 0) {
+  if (pyb::isinstance<PySocket>(object))
+    return Poller::Wake{pyb::cast<PySocket&>(object).socket, events};
+  if (depth >= kMaxWaitDepth || !pyb::hasattr(object, "_mp_poll_target")) return std::nullopt;
+  pyb::object target = object.attr("_mp_poll_target")(events);
+  if (target.is_none()) return std::nullopt;
+  pyb::tuple pair = pyb::reinterpret_borrow<pyb::tuple>(target);
+  if (!PyTuple_Check(target.ptr()) || pair.size() != 2) {
+    PyErr_SetString(PyExc_TypeError, "_mp_poll_target must return (stream, events) or None");
+    throw pyb::error_already_set();
+  }
+  return wait_target(pair[0], static_cast<int>(to_int(pair[1])), depth + 1);
+}
+
+}  // namespace
+
+// One object's readiness for `events`, as modselect asks each registered object.
+int stream_poll(pyb::handle object, int events) {
+  if (pyb::isinstance<PySocket>(object)) {
+    std::shared_ptr<Socket> socket = pyb::cast<PySocket&>(object).socket;
+    return without_gil([&] { return socket->poll(events); });
+  }
+  pyb::object ioctl = PyLong_Check(object.ptr()) ? pyb::none() : ioctl_of(object);
+  if (!ioctl.is_none()) {
+    // A user stream's ioctl returns the ready bits, or a negative errno (py/objtype.c).
+    const int64_t answer = to_int(ioctl(kStreamPoll, events));
+    if (answer < 0) raise(Error::os(static_cast<int>(-answer)));
+    return static_cast<int>(answer);
+  }
+  PyPoll single;
+  add_object(single, object, events);
+  std::vector<Poller::Ready> ready =
+      check(without_gil([&] { return single.poller->poll(0, false); }));
+  return ready.empty() ? 0 : ready[0].events;
+}
+
+namespace {
+
 std::vector<Poller::Ready> run_poll(PyPoll& poll, int64_t timeout_ms, bool one_shot) {
-  Result<std::vector<Poller::Ready>> ready = without_gil([&] { return poll.poller->poll(timeout_ms, one_shot); });
-  return check(std::move(ready));
+  if (!poll.has_streams) {
+    Result<std::vector<Poller::Ready>> ready =
+        without_gil([&] { return poll.poller->poll(timeout_ms, one_shot); });
+    return check(std::move(ready));
+  }
+  // Python-level streams are asked here, with the GIL; the core waits, without it, until a
+  // socket is ready, a not-ready stream's socket changes, or the time is up; then the streams
+  // are asked again.
+  const Deadline deadline = Deadline::from_timeout_ms(timeout_ms);
+  int64_t quiet_ms = kQuietStreamFirstMs;
+  int early_wakes = 0;  // waits a named socket ended while its stream still said "not ready"
+  for (;;) {
+    std::vector<Poller::Ready> streams_ready;
+    std::vector<Poller::Wake> wake_on;
+    bool quiet_stream = false;
+    for (const Poller::Ready& stream : poll.poller->streams()) {
+      pyb::object object = poll.object_for(stream.key);
+      const int events = stream_poll(object, stream.events);
+      if (events != 0) {
+        streams_ready.push_back(Poller::Ready{stream.key, events});
+        continue;
+      }
+      std::optional<Poller::Wake> wake = wait_target(object, stream.events);
+      if (wake) {
+        wake_on.push_back(std::move(*wake));
+      } else {
+        quiet_stream = true;
+      }
+    }
+    // A stream that names a socket to wait on but still says "not ready" once that socket is
+    // ready would end every wait at once: after two such wake-ups its socket is no longer
+    // watched, and the stream is asked again after a pause, like one that names nothing.
+    if (early_wakes >= 2 && !wake_on.empty()) {
+      wake_on.clear();
+      quiet_stream = true;
+    }
+    int64_t wait_ms = deadline.poll_timeout_ms();
+    if (quiet_stream && (wait_ms < 0 || wait_ms > quiet_ms)) {
+      wait_ms = quiet_ms;
+      quiet_ms = std::min(quiet_ms * 2, kQuietStreamMaxMs);
+    }
+    const Deadline wait_end = Deadline::from_timeout_ms(wait_ms);
+    Result<std::vector<Poller::Ready>> ready =
+        without_gil([&] { return poll.poller->poll(wait_ms, one_shot, streams_ready, wake_on); });
+    std::vector<Poller::Ready> found = check(std::move(ready));
+    if (!found.empty() || timeout_ms == 0 || deadline.expired()) return found;
+    if (!wake_on.empty() && !wait_end.expired()) ++early_wakes;
+  }
 }
 
 void poll_register(PyPoll& poll, pyb::handle object, pyb::args mask) {

@@ -121,6 +121,40 @@ IpAddress address_named(const std::string& text) {
 
 }  // namespace
 
+namespace {
+
+// A record in the trace for a call the core did not see (the TLS layer's, on the socket it
+// wraps); nothing when tracing is off.
+void trace_call(pyb::handle sock, const std::string& call, pyb::dict fields) {
+  if (!pyb::isinstance<PySocket>(sock)) return;
+  std::shared_ptr<Socket> socket = pyb::cast<PySocket&>(sock).socket;
+  Trace& trace = socket->stack().trace();
+  if (!trace.enabled()) return;
+  TraceRecord record;
+  record.add("sock", socket->id()).add("call", call);
+  for (auto item : fields) {
+    const std::string key = pyb::str(item.first);
+    pyb::handle value = item.second;
+    if (value.is_none()) {
+      record.add_null(key);
+    } else if (PyBool_Check(value.ptr())) {
+      record.add(key, value.ptr() == Py_True);
+    } else if (PyLong_Check(value.ptr())) {
+      const int64_t number = value.cast<int64_t>();
+      if (key == "errno") {
+        record.add_error(Error::os(static_cast<int>(number)));
+      } else {
+        record.add(key, number);
+      }
+    } else {
+      record.add(key, std::string(pyb::str(value)));
+    }
+  }
+  trace.write(record);
+}
+
+}  // namespace
+
 PYBIND11_MODULE(_mpsock, m) {
   m.doc() = "mpsock's emulator core: the camera firmware's socket and select modules";
   main_thread_ident = PyThread_get_thread_ident();  // modules are imported on the main thread
@@ -239,6 +273,22 @@ PYBIND11_MODULE(_mpsock, m) {
   m.def("frame_interval_us", [](int width, int height) {
     return current_stack()->profile().frame_interval_us(width, height);
   }, "Microseconds between two frames of the current profile's sensor at that size (0: unpaced).");
+  m.def("trace_call", &trace_call, pyb::arg("sock"), pyb::arg("call"), pyb::arg("fields"),
+        "Adds a call record for an emulated socket to the trace (the TLS layer's handshake and "
+        "close): `fields` maps names to str, int, bool or None; an int under \"errno\" is the "
+        "call's error.");
+  m.def(
+      "send_timeout_ms",
+      [](pyb::handle sock) {
+        if (!pyb::isinstance<PySocket>(sock)) throw pyb::type_error("an emulated socket is needed");
+        return pyb::cast<PySocket&>(sock).socket->send_timeout_ms();
+      },
+      pyb::arg("sock"),
+      "An emulated socket's send timeout in ms: -1 blocks, 0 does not wait (for the TLS layer, "
+      "which hands a blocking socket's records over with one sendall).");
+  m.def("stream_poll", &stream_poll, pyb::arg("stream"), pyb::arg("events"),
+        "What a pollable object is ready for among `events` (select.poll's question to one "
+        "object): emulated sockets, streams with an ioctl, objects with a fileno.");
   m.def("shutdown", [] {
     auto stack = current_stack();
     // Threads this wakes (blocked on sockets it closes) park rather than race finalization.

@@ -33,6 +33,7 @@ def runs(request, run_mpsock, run_micropython, script):
     return go
 
 
+# The expected lines are what MicroPython's unix port (1.29) prints for the same source.
 def test_bytes_percent_formats_str_as_micropython_does(runs):
     result = runs(
         "method, path = 'GET', 'index.html'\n"
@@ -40,8 +41,11 @@ def test_bytes_percent_formats_str_as_micropython_does(runs):
         "print(b'%s /%s HTTP/1.0' % (method, path))\n"
         "print(fmt % (method, path))\n"
         "print(b'Host: %s' % 'example.lan')\n"
-        "print(b'%s|%d|%x|%r' % (b'raw', 42, 255, 'q'))\n"  # bytes under %s: its repr, as MicroPython
+        "print(b'%s|%d|%x|%r' % (b'raw', 42, 255, 'q'))\n"  # bytes under %s: its bytes, as MicroPython
+        "print(b'%s /%s' % (b'GET', b'x'))\n"
         "print(b'%(a)s=%(b)d' % {'a': 'k', 'b': 7})\n"
+        "print(b'%(a)s' % {'a': b'raw'}, b'%s' % b'\\xff')\n"
+        "print(b'%r' % b'x', b'%s' % bytearray(b'ab'))\n"
         "print(b'\\xff%s' % '\\u00e9')\n"
         "print(7 % 3, 'x%sy' % 1, -7 % 3)\n"
         "a = b'<%s>'\n"
@@ -51,11 +55,14 @@ def test_bytes_percent_formats_str_as_micropython_does(runs):
         "b'GET /index.html HTTP/1.0'",
         "b'GET /index.html HTTP/1.0'",
         "b'Host: example.lan'",
-        "b\"b'raw'|42|ff|'q'\"",
+        "b\"raw|42|ff|'q'\"",
+        "b'GET /x'",
         "b'k=7'",
+        "b'raw' b'\\xff'",
+        "b\"b'x'\" b\"bytearray(b'ab')\"",
         "b'\\xff\\xc3\\xa9'",
         "1 x1y 2",
-        "b'inx' b\"[b'<y>']\" [b'0', b'1']",
+        "b'inx' b'[<y>]' [b'0', b'1']",
     ]
 
 

@@ -23,7 +23,7 @@ pytest_plugins = [] if loaded_by_entry_point() else ["mpsock.pytest_plugin"]
 
 EXAMPLES = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "examples")
 SCRIPTS = sorted(name for name in os.listdir(EXAMPLES) if name.endswith(".py"))
-CAMERA_MODULES = {"socket", "select", "errno", "time", "network", "sys"}
+CAMERA_MODULES = {"socket", "select", "errno", "time", "network", "sys", "ssl"}
 # A poor WiFi link: long and uneven round trips, a little loss, a thin pipe. Small data only.
 BAD_NETWORK = {"latency": "60ms", "jitter": "10ms", "loss": "2%", "bandwidth": "2Mbit", "seed": 3}
 

@@ -54,6 +54,28 @@ void Poller::add_fd(Key key, int fd, int events) {
   entries_.push_back(std::move(entry));
 }
 
+void Poller::add_stream(Key key, int events) {
+  std::lock_guard<std::mutex> guard(stack_->mutex());
+  if (Entry* entry = find(key)) {
+    entry->events = events;
+    return;
+  }
+  Entry entry;
+  entry.key = key;
+  entry.stream = true;
+  entry.events = events;
+  entries_.push_back(std::move(entry));
+}
+
+std::vector<Poller::Ready> Poller::streams() const {
+  std::lock_guard<std::mutex> guard(stack_->mutex());
+  std::vector<Ready> streams;
+  for (const Entry& entry : entries_) {
+    if (entry.stream) streams.push_back(Ready{entry.key, entry.events});
+  }
+  return streams;
+}
+
 // Descriptors are read with poll(2) at each scan; libuv only watches them so a ready one wakes
 // the wait. Regular files cannot be watched, and poll(2) reports them always ready anyway.
 void Poller::watch_fd(Entry& entry) {
@@ -106,11 +128,15 @@ void Poller::remove(Key key) {
 }
 
 // modselect poll_map_poll: ask each object what it has; ERR, HUP and NVAL count even when
-// they were not asked for.
-void Poller::scan_locked(std::vector<Ready>* ready) {
+// they were not asked for. Streams were asked by their owner.
+void Poller::scan_locked(const std::vector<Ready>& streams_ready, std::vector<Ready>* ready) {
   for (Entry& entry : entries_) {
     int revents = 0;
-    if (entry.socket) {
+    if (entry.stream) {
+      for (const Ready& stream : streams_ready) {
+        if (stream.key == entry.key) revents = stream.events;
+      }
+    } else if (entry.socket) {
       revents = entry.socket->poll_locked(entry.events);
     } else {
       pollfd fd{entry.fd, 0, 0};
@@ -128,13 +154,21 @@ void Poller::scan_locked(std::vector<Ready>* ready) {
   }
 }
 
-Result<std::vector<Poller::Ready>> Poller::poll(int64_t timeout_ms, bool one_shot) {
+Result<std::vector<Poller::Ready>> Poller::poll(int64_t timeout_ms, bool one_shot,
+                                                const std::vector<Ready>& streams_ready,
+                                                const std::vector<Wake>& wake_on) {
   std::unique_lock<std::mutex> lock(stack_->mutex());
   std::vector<Ready> ready;
-  const WaitOutcome outcome = stack_->wait(lock, Deadline::from_timeout_ms(timeout_ms), [&] {
+  const Deadline deadline =
+      streams_ready.empty() ? Deadline::from_timeout_ms(timeout_ms) : Deadline::now();
+  const WaitOutcome outcome = stack_->wait(lock, deadline, [&] {
     ready.clear();
-    scan_locked(&ready);
-    return !ready.empty();
+    scan_locked(streams_ready, &ready);
+    if (!ready.empty()) return true;
+    for (const Wake& wake : wake_on) {
+      if (wake.socket->poll_locked(wake.events) != 0) return true;
+    }
+    return false;
   });
   if (outcome == WaitOutcome::interrupted) return Error::interrupted();
   if (one_shot) {

@@ -147,5 +147,60 @@ TEST(Poller, HostDescriptors) {
   ::close(fds[1]);
 }
 
+TEST(Poller, StreamsKeepTheirPlaceInTheOrder) {
+  Connected c;
+  Poller poller(c.stack);
+  poller.add_stream(1, MP_POLLIN);
+  poller.add_socket(2, c.client, MP_POLLOUT);
+  poller.add_stream(3, MP_POLLOUT);
+  const std::vector<Poller::Ready> streams = poller.streams();
+  ASSERT_EQ(streams.size(), 2u);
+  EXPECT_EQ(streams[0].key, 1u);
+  EXPECT_EQ(streams[1].key, 3u);
+  EXPECT_EQ(streams[1].events, MP_POLLOUT);
+  // What the owner found for its streams comes back in registration order, with the sockets.
+  auto ready = poller.poll(-1, false, {{3, MP_POLLOUT}, {1, MP_POLLIN}});
+  ASSERT_TRUE(ready);
+  ASSERT_EQ(ready->size(), 3u);
+  EXPECT_EQ((*ready)[0].key, 1u);
+  EXPECT_EQ((*ready)[1].key, 2u);
+  EXPECT_EQ((*ready)[2].key, 3u);
+}
+
+TEST(Poller, StreamsTakeModifyAndOneShot) {
+  auto stack = Stack::create();
+  Poller poller(stack);
+  poller.add_stream(1, MP_POLLIN);
+  ASSERT_TRUE(poller.modify(1, MP_POLLOUT));
+  EXPECT_EQ(poller.streams()[0].events, MP_POLLOUT);
+  auto first = poller.poll(0, true, {{1, MP_POLLOUT}});
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->size(), 1u);
+  EXPECT_EQ(poller.streams()[0].events, 0);  // disarmed until modify()
+  poller.remove(1);
+  EXPECT_TRUE(poller.streams().empty());
+}
+
+TEST(Poller, ANotReadyStreamWaitsOnTheSocketItNames) {
+  Connected c;
+  Poller poller(c.stack);
+  poller.add_stream(1, MP_POLLIN);
+  // Nothing to read yet: the wait ends only when the socket under the stream has data, and
+  // returns nothing, so the owner asks its stream again.
+  auto idle = poller.poll(0, false, {}, {{c.client, MP_POLLIN}});
+  ASSERT_TRUE(idle);
+  EXPECT_TRUE(idle->empty());
+  std::thread sender([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    EXPECT_TRUE(send_all(c.server.get(), "x"));
+  });
+  const auto start = Clock::now();
+  auto woken = poller.poll(5000, false, {}, {{c.client, MP_POLLIN}});
+  sender.join();
+  ASSERT_TRUE(woken);
+  EXPECT_TRUE(woken->empty());
+  EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(4000));
+}
+
 }  // namespace
 }  // namespace mpsock
