@@ -1,6 +1,7 @@
 #include "mpsock/stack.h"
 
 #include <poll.h>
+#include <time.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -25,6 +26,11 @@ constexpr size_t kFreeBufferBlocks = 64;
 // Closed sockets whose handles wait for a turn of the loop to be freed, at most (see
 // closed_socket).
 constexpr int kClosesPerTurn = 8;
+// A sender waiting for ACKs looks again after this long, then twice as long each time while
+// that is sooner than the ACK check's period (see wait_for_acks). Below the default timer
+// slack (50 us) a sleep is no shorter.
+constexpr int64_t kFirstAckLookUs = 50;
+constexpr int64_t kAckLookPeriodUs = 1000;
 
 }  // namespace
 
@@ -110,9 +116,14 @@ WaitOutcome Stack::wait_writing_directly(std::unique_lock<std::mutex>& lock, con
   return wait_with(lock, deadline, ready, true, fd);
 }
 
+WaitOutcome Stack::wait_for_acks(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
+                                 const std::function<bool()>& ready) {
+  return wait_with(lock, deadline, ready, false, -1, false, kFirstAckLookUs);
+}
+
 WaitOutcome Stack::wait_with(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
                              const std::function<bool()>& ready, bool ready_before_pump,
-                             int writable_fd, bool turn_done) {
+                             int writable_fd, bool turn_done, int64_t look_again_us) {
   Waiter& me = Waiter::for_this_thread();
   for (bool first = true;; first = false) {
     // The first pass runs the loop, unless the caller just did the loop's turn itself: it
@@ -134,6 +145,11 @@ WaitOutcome Stack::wait_with(std::unique_lock<std::mutex>& lock, const Deadline&
     // that 0 would make this a poll that never sleeps.
     const int loop_timeout = uv_loop_alive(&loop_) ? uv_backend_timeout(&loop_) : -1;
     if (loop_timeout >= 0 && (timeout < 0 || loop_timeout < timeout)) timeout = loop_timeout;
+    // The sleep in microseconds: the caller's next look, when it comes before the rest.
+    int64_t sleep_us = timeout < 0 ? -1 : int64_t{timeout} * 1000;
+    if (look_again_us > 0 && (sleep_us < 0 || look_again_us < sleep_us)) sleep_us = look_again_us;
+    // Doubling; past the ACK check's own period the caller leaves the looking to it.
+    look_again_us = look_again_us * 2 < kAckLookPeriodUs ? look_again_us * 2 : 0;
 
     waiters_.push_back(&me);
     InterruptSource* interrupts = interrupts_;
@@ -145,7 +161,8 @@ WaitOutcome Stack::wait_with(std::unique_lock<std::mutex>& lock, const Deadline&
                      {me.fd(), POLLIN, 0},
                      {interrupt_fd, POLLIN, 0},
                      {writable_fd, POLLOUT, 0}};
-    const int n = ::poll(fds, 4, timeout);
+    const timespec sleep_for{static_cast<time_t>(sleep_us / 1000000), static_cast<long>(sleep_us % 1000000) * 1000};
+    const int n = ::ppoll(fds, 4, sleep_us < 0 ? nullptr : &sleep_for, nullptr);
     const bool signalled = (n < 0 && errno == EINTR) || (interrupt_fd >= 0 && fds[2].revents != 0);
     const bool stop = signalled && interrupts != nullptr && interrupts->interrupted();
 

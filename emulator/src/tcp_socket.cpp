@@ -950,7 +950,9 @@ Result<size_t> TcpSocket::send_some(std::unique_lock<std::mutex>& lock, const ui
   if (available == 0) {
     const int64_t timeout = send_timeout_ms_;
     if (timeout == 0) return Error::os(MP_EAGAIN);
-    const WaitOutcome outcome = stack_->wait(lock, Deadline::from_timeout_ms(timeout), [&] {
+    // With a camera-sized buffer the room is the kernel's unacknowledged bytes going: the
+    // sender looks for them again on its own, sooner than the ACK check's millisecond.
+    const auto ready = [&] {
       if (state_ == State::connecting) return false;
       const bool open = state_ == State::connected || state_ == State::peer_closed;
       if (!open) return true;
@@ -960,7 +962,10 @@ Result<size_t> TcpSocket::send_some(std::unique_lock<std::mutex>& lock, const ui
       // less, which would make it a send of nothing and end a blocking write early.
       available = room_or_watch(kMinSendRoom);
       return available >= kMinSendRoom;
-    });
+    };
+    const Deadline deadline = Deadline::from_timeout_ms(timeout);
+    const WaitOutcome outcome = counts_kernel_unacked_ ? stack_->wait_for_acks(lock, deadline, ready)
+                                                       : stack_->wait(lock, deadline, ready);
     if (outcome == WaitOutcome::interrupted) return Error::interrupted();
     if (outcome == WaitOutcome::timed_out) return Error::os(MP_ETIMEDOUT);
     // While we waited, something could happen.

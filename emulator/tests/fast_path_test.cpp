@@ -83,6 +83,31 @@ TEST(FastPath, RefusedDirectConnectIsConnReset) {
   EXPECT_TRUE(connected.error().is_os(MP_ECONNRESET)) << connected.error().code;
 }
 
+// A sender waiting for ACKs looks again on its own a few times, soon, then leaves it to the
+// ACK check (which here never runs: nothing arms it), and sleeps out its deadline.
+TEST(FastPath, AWaitForAcksLooksAgainSoonAFewTimesThenSleeps) {
+  auto stack = Stack::create();
+  std::unique_lock<std::mutex> lock(stack->mutex());
+  int looks = 0;
+  const auto start = std::chrono::steady_clock::now();
+  const WaitOutcome outcome = stack->wait_for_acks(lock, Deadline::after_ms(300), [&] {
+    ++looks;
+    return false;
+  });
+  EXPECT_EQ(outcome, WaitOutcome::timed_out);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300));
+  // The first look, one after each of 50, 100, 200, 400 and 800 us, and the last at the
+  // deadline; no more.
+  EXPECT_EQ(looks, 7);
+  // A plain wait looks first and at the deadline, and sleeps in between.
+  looks = 0;
+  stack->wait(lock, Deadline::after_ms(20), [&] {
+    ++looks;
+    return false;
+  });
+  EXPECT_EQ(looks, 2);
+}
+
 int handles_in(Stack& stack) {
   std::lock_guard<std::mutex> guard(stack.mutex());
   int count = 0;
