@@ -668,26 +668,50 @@ void TcpSocket::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
     socket->fail(error);
     return;
   }
-  const size_t size = static_cast<size_t>(nread);
+  socket->took_from_kernel(std::move(block), static_cast<size_t>(nread));
+}
+
+// `size` bytes the kernel handed over in `block` (a BufferPool block) reach the socket, across
+// the link when it is in the way.
+void TcpSocket::took_from_kernel(std::unique_ptr<uint8_t[]> block, size_t size) {
   RxChunk chunk;
   chunk.size = size;
   if (size < kCopyBelow) {
     chunk.data.reset(new uint8_t[size]);
     std::memcpy(chunk.data.get(), block.get(), size);
-    socket->stack_->buffers().give(std::move(block));
+    stack_->buffers().give(std::move(block));
   } else {
     chunk.data = std::move(block);
     chunk.pooled = true;
   }
-  if (socket->uses_link()) {
-    socket->receive_over_link(IncomingPiece::Kind::data, std::move(chunk));
+  if (uses_link()) {
+    receive_over_link(IncomingPiece::Kind::data, std::move(chunk));
   } else {
     IncomingPiece piece;
     piece.chunk = std::move(chunk);
-    socket->rx_link_bytes_ += size;  // arrive() moves it from the link's count to the queue's
-    socket->arrive(piece);
+    rx_link_bytes_ += size;  // arrive() moves it from the link's count to the queue's
+    arrive(piece);
   }
-  if (socket->rx_bytes_ + socket->rx_link_bytes_ >= socket->limits_->tcp_wnd) socket->stop_reading();
+  if (rx_bytes_ + rx_link_bytes_ >= limits_->tcp_wnd) stop_reading();
+}
+
+// The loop's read for this socket, done by the caller (see receive_turn): up to what the
+// window lets in, into a block, queued as on_read queues it. True when something was queued.
+bool TcpSocket::read_as_the_loop(bool* would_block) {
+  const int fd = kernel_fd();
+  const size_t held = rx_bytes_ + rx_link_bytes_;
+  const size_t window = limits_->tcp_wnd > held ? limits_->tcp_wnd - held : 0;
+  if (fd < 0 || window == 0) return false;
+  std::unique_ptr<uint8_t[]> block = stack_->buffers().take();
+  const ssize_t n = ::recv(fd, block.get(), std::min(kReadChunk, window), MSG_DONTWAIT);
+  if (n <= 0) {
+    stack_->buffers().give(std::move(block));
+    // EOF and errors are left to the loop, which reports them the usual way.
+    *would_block = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    return false;
+  }
+  took_from_kernel(std::move(block), static_cast<size_t>(n));
+  return true;
 }
 
 // Data, an end of stream or a reset reaches the socket: _lwip_tcp_recv and _lwip_tcp_error.
@@ -732,19 +756,21 @@ Result<size_t> TcpSocket::receive(std::unique_lock<std::mutex>& lock, uint8_t* b
     } else {
       bool turn_done = false;
       if (std::optional<Result<size_t>> taken = receive_turn(buf, len, flags, &turn_done)) return *taken;
-      // Each check takes the kernel's bytes straight into `buf` when nothing is queued here.
-      std::optional<Result<size_t>> direct;
-      const WaitOutcome outcome = stack_->wait_reading_directly(
-          lock, Deadline::from_timeout_ms(timeout),
-          [&] {
-            if (state_ != State::connected || !rx_.empty()) return true;
-            direct = receive_directly(buf, len, flags);
-            return direct.has_value();
-          },
-          turn_done);
-      if (direct) return *direct;
-      if (outcome == WaitOutcome::interrupted) return Error::interrupted();
-      if (outcome == WaitOutcome::timed_out) return Error::os(MP_ETIMEDOUT);
+      if (rx_.empty()) {
+        // Each check takes the kernel's bytes straight into `buf` when nothing is queued here.
+        std::optional<Result<size_t>> direct;
+        const WaitOutcome outcome = stack_->wait_reading_directly(
+            lock, Deadline::from_timeout_ms(timeout),
+            [&] {
+              if (state_ != State::connected || !rx_.empty()) return true;
+              direct = receive_directly(buf, len, flags);
+              return direct.has_value();
+            },
+            turn_done);
+        if (direct) return *direct;
+        if (outcome == WaitOutcome::interrupted) return Error::interrupted();
+        if (outcome == WaitOutcome::timed_out) return Error::os(MP_ETIMEDOUT);
+      }
     }
     if (rx_.empty()) {
       if (state_ == State::peer_closed) return size_t{0};
@@ -806,19 +832,24 @@ std::optional<Result<size_t>> TcpSocket::receive_directly(uint8_t* buf, size_t l
 // A blocking receive with nothing queued here, when the loop's next turn could do nothing but
 // read this socket (Stack::loop_serves_only: no other handle, timer, request or background
 // work): that turn would queue what the kernel holds (on_read) and the receive then take the
-// first segment of it. Here the segment goes straight from the kernel into the caller's buffer
-// instead, as receive_directly does after a wake-up; the rest stays in the kernel for the next
-// call. That saves a turn of the loop (an epoll_wait), a read into a block and a copy per
-// message of a request/response exchange. nullopt when the kernel has nothing or the shortcut
-// does not apply; `turn_done` then says whether the caller may sleep without that turn: the
-// kernel has nothing to read and the socket is in the loop's poll set already (a turn ran
-// since reading started), so the turn could only have found the same.
+// first segment of it. Here the caller does the turn's read itself, saving the turn (an
+// epoll_wait). Where a segment is as large as a read (the desktop profile), the segment goes
+// straight from the kernel into the caller's buffer, as receive_directly does after a
+// wake-up, saving a copy too; where it is smaller (a camera's), the read is the loop's, queued,
+// so one read serves the receives of several segments. Returns what was received straight, or
+// nullopt (with something queued, or not: the caller looks); `turn_done` then says whether the
+// caller may sleep without that turn: the kernel has nothing to read and the socket is in the
+// loop's poll set already (a turn ran since reading started), so the turn could only have
+// found the same.
 std::optional<Result<size_t>> TcpSocket::receive_turn(uint8_t* buf, size_t len, int flags, bool* turn_done) {
   if (!reading_ || handle_ == nullptr) return std::nullopt;
   if (!stack_->loop_serves_only(reinterpret_cast<const uv_handle_t*>(handle_))) return std::nullopt;
   bool would_block = false;
-  std::optional<Result<size_t>> taken = receive_directly(buf, len, flags, &would_block);
-  if (taken) {
+  if (limits_->tcp_mss < kReadChunk) {
+    // A camera's segment is a small part of what one read takes: the read is the loop's (as
+    // much as the window lets in, queued), and this receive and the next take segments of it.
+    if (state_ == State::connected && !uses_link() && read_as_the_loop(&would_block)) return std::nullopt;
+  } else if (std::optional<Result<size_t>> taken = receive_directly(buf, len, flags, &would_block)) {
     // As arrive() would: a thread waiting on this stack looks again.
     stack_->notify_changed();
     return taken;

@@ -97,6 +97,8 @@ class TcpSocket final : public Socket {
   std::optional<Result<size_t>> receive_directly(uint8_t* buf, size_t len, int flags,
                                                  bool* would_block = nullptr);
   std::optional<Result<size_t>> receive_turn(uint8_t* buf, size_t len, int flags, bool* turn_done);
+  bool read_as_the_loop(bool* would_block);
+  void took_from_kernel(std::unique_ptr<uint8_t[]> block, size_t size);
   Result<size_t> send_some(std::unique_lock<std::mutex>& lock, const uint8_t* data, size_t len);
   Result<size_t> send_directly(std::unique_lock<std::mutex>& lock, const uint8_t* data, size_t len);
   size_t send_room() const;
