@@ -705,9 +705,12 @@ bool TcpSocket::read_as_the_loop(bool* would_block) {
   std::unique_ptr<uint8_t[]> block = stack_->buffers().take();
   const ssize_t n = ::recv(fd, block.get(), std::min(kReadChunk, window), MSG_DONTWAIT);
   if (n <= 0) {
+    const int error = n < 0 ? errno : 0;
     stack_->buffers().give(std::move(block));
-    // EOF and errors are left to the loop, which reports them the usual way.
-    *would_block = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    *would_block = error == EAGAIN || error == EWOULDBLOCK;
+    // An error is the kernel's once (this read took it): on_read's _lwip_tcp_error. An end of
+    // stream stays, for the loop to report the usual way.
+    if (error != 0 && !*would_block && error != EINTR) fail(firmware_errno_for_io(-error));
     return false;
   }
   took_from_kernel(std::move(block), static_cast<size_t>(n));

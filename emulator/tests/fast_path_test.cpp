@@ -83,6 +83,29 @@ TEST(FastPath, RefusedDirectConnectIsConnReset) {
   EXPECT_TRUE(connected.error().is_os(MP_ECONNRESET)) << connected.error().code;
 }
 
+// Under a camera profile a receive reads the loop's share itself (a window's worth, queued):
+// a reset that read meets is the connection's error, reported once, not lost.
+TEST(FastPath, ResetMetByTheReceivesOwnReadIsReported) {
+  Connected c;  // the default profile, a camera's
+  ASSERT_TRUE(c.ok());
+  c.client->set_timeout_ms(5000);
+  ASSERT_TRUE(send_all(c.server.get(), std::string(3000, 'x')));
+  uint8_t buf[1000];
+  auto first = c.client->recv(buf, sizeof(buf), 0);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(*first, c.client->limits().tcp_mss);
+  reset_close(c.server);
+  int error = 0;
+  for (int i = 0; i < 20 && error == 0; ++i) {
+    auto got = c.client->recv(buf, sizeof(buf), 0);
+    if (!got) error = got.error().code;
+  }
+  EXPECT_EQ(error, MP_ECONNRESET);
+  auto after = c.client->recv(buf, sizeof(buf), 0);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(*after, 0u);  // then EOF
+}
+
 // A sender waiting for ACKs looks again on its own a few times, soon, then leaves it to the
 // ACK check (which here never runs: nothing arms it), and sleeps out its deadline.
 TEST(FastPath, AWaitForAcksLooksAgainSoonAFewTimesThenSleeps) {
