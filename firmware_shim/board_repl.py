@@ -2,6 +2,11 @@
 mode — driven by the bytes the host sends, one at a time, like the event-driven form of
 MicroPython's shared/runtime/pyexec.c (and shared/readline for the friendly line editor).
 Programs run in an InterpreterProcess; a soft reset replaces it with a fresh one.
+
+Every boot runs boot.py from the flash before the REPL, and main.py at power-on and hard reset
+(and, on boards whose profile says so, at a soft reset into the friendly REPL), as the ports'
+main.c do. Bytes a program leaves unread are the REPL's when it ends, as in the board's stdin
+buffer (so a host's Ctrl-C and Ctrl-A sent to a board busy in main.py reach the REPL).
 """
 
 import codeop
@@ -33,16 +38,22 @@ class BoardRepl:
     """The REPL state machine. `console(bytes)` sends to the host; `start_interpreter()`
     boots a fresh InterpreterProcess."""
 
-    def __init__(self, console, start_interpreter, banner, raw_paste=True):
+    def __init__(
+        self, console, start_interpreter, banner, raw_paste=True, boot_files=None, main_at_soft_reset=False
+    ):
+        """`boot_files(names)`: which of the names the flash holds (boot.py, main.py)."""
         self.console = console
         self.start_interpreter = start_interpreter
         self.banner = banner
         self.raw_paste = raw_paste
+        self.boot_files = boot_files or (lambda names: [])
+        self.main_at_soft_reset = main_at_soft_reset
         self.interpreter = None
         self.mode = FRIENDLY
-        self.running = None  # how the running program was started ("raw", "single", "paste")
+        self.running = None  # how the running program was started ("raw", "single", "paste", "boot")
         self.program_started = False  # the interpreter said it runs (Ctrl-C can reach it)
         self.interrupt_requested = False  # Ctrl-C came before that
+        self.interrupt_char = _CTRL_C  # micropython.kbd_intr's (None: nothing interrupts)
         self._reset_input()
 
     def _reset_input(self):
@@ -61,18 +72,30 @@ class BoardRepl:
         self.interpreter = self.start_interpreter()
 
     def boot(self):
-        """Power-on or hard reset: a fresh interpreter, the banner, the friendly REPL."""
+        """Power-on or hard reset: a fresh interpreter, boot.py and main.py, the banner, the
+        friendly REPL."""
         self._restart_interpreter()
         self.mode = FRIENDLY
         self._reset_input()
-        self.console(self.banner + rp.FRIENDLY_PROMPT)
+        self._run_boot_files(run_main=True)
 
     def soft_reset(self):
         """Ctrl-D at an empty prompt, or a program's SystemExit: the firmware's main loop
-        reboots the interpreter and returns to the REPL it was in."""
+        reboots the interpreter, runs boot.py (and main.py where the board does) and returns to
+        the REPL it was in."""
         self.console(rp.SOFT_REBOOT_LINE)
         self._restart_interpreter()
         self._reset_input()
+        self._run_boot_files(run_main=self.main_at_soft_reset and self.mode == FRIENDLY)
+
+    def _run_boot_files(self, run_main):
+        names = ["boot.py", "main.py"] if run_main else ["boot.py"]
+        if self.boot_files(names):
+            self._start("boot", lambda: self.interpreter.boot(run_main))
+        else:
+            self._enter_repl()
+
+    def _enter_repl(self):
         if self.mode == RAW:
             self.console(rp.RAW_REPL_BANNER + rp.RAW_PROMPT)
         else:
@@ -87,12 +110,16 @@ class BoardRepl:
     # -- the interpreter ----------------------------------------------------------------
 
     def _run(self, source, how):
+        self._start(how, lambda: self.interpreter.run(source, how))
+
+    def _start(self, how, send):
         if self.interpreter is None:  # it failed to boot before: try again
             self.interpreter = self.start_interpreter()
         self.running = how
         self.program_started = False
         self.interrupt_requested = False
-        self.interpreter.run(source, how)
+        self.interrupt_char = _CTRL_C  # pyexec sets it for every program it runs
+        send()
 
     def _interrupt(self):
         # Before the interpreter says the program started, a SIGINT could find it still
@@ -108,15 +135,29 @@ class BoardRepl:
             if self.interrupt_requested:
                 self.interpreter.interrupt()
             return
+        if message[0] == "kbd_intr":
+            self.interrupt_char = message[1] if 0 <= message[1] <= 255 else None
+            return
         if message[0] != "done":
             return
         how, self.running = self.running, None
-        if message[1] == "exit":
+        unread = self.interpreter.unread_stdin() if self.interpreter is not None else b""
+        held_interrupt = self.interrupt_requested and not self.program_started
+        if message[1] == "reset":
+            self.boot()
+        elif message[1] == "exit" and how != "boot":
             self.soft_reset()
+        elif how == "boot":
+            self._enter_repl()
         elif how == "raw":
             self.console(rp.RAW_PROMPT)
         else:
             self.console(rp.FRIENDLY_PROMPT)
+        if held_interrupt:
+            # A Ctrl-C that came before anything ran reaches the REPL, as on the board.
+            unread = rp.CTRL_C + unread
+        if unread:
+            self.feed(unread)
 
     def interpreter_lost(self):
         """The interpreter died under a program: the board crashed and boots again."""
@@ -128,7 +169,7 @@ class BoardRepl:
         stdin = bytearray()
         for byte in data:
             if self.running is not None:
-                if byte == _CTRL_C:
+                if byte == self.interrupt_char:
                     self._send_stdin(stdin)
                     self._interrupt()
                 else:

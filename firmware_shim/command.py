@@ -1,9 +1,10 @@
 """The firmware shim's subcommands of `mpsock`:
 
-mpsock virtual-camera [--profile NAME] [--link PATH] [--no-raw-paste]
+mpsock virtual-camera [--profile NAME] [--flash DIR] [--link PATH] [--no-raw-paste]
     Opens the virtual camera's pty and prints, as QEMU does for MicroPython's qemu port,
     "char device redirected to /dev/pts/N (label serial0)"; runs until interrupted, or until
-    the process that started it ends.
+    the process that started it ends. The board's flash is DIR (kept), or a fresh temporary
+    folder (removed at the end).
 mpsock probe-board PORT [--wlan-ssid SSID] [--wlan-key KEY] [--no-soft-reset]
     Runs the agent on the board at PORT and prints its facts as JSON. The WLAN
     credentials may come from MPSOCK_WLAN_SSID / MPSOCK_WLAN_KEY instead (better for the
@@ -32,6 +33,9 @@ def register(commands):
         "virtual-camera", help="serve a pty that answers as an OpenMV Cam's REPL, backed by the emulator"
     )
     camera.add_argument("--profile", type=_profile, help="board profile (see `mpsock profiles`)")
+    camera.add_argument(
+        "--flash", metavar="DIR", help="the board's flash filesystem (default: a fresh temporary folder)"
+    )
     camera.add_argument("--link", metavar="PATH", help="also make PATH a symbolic link to the pty")
     camera.add_argument(
         "--no-raw-paste", action="store_true", help="answer as firmware without raw-paste mode (before 1.14)"
@@ -68,7 +72,10 @@ def _wait_for_signal_or_parent():
 def run_virtual_camera(args):
     from .virtual_camera import VirtualCamera
 
-    camera = VirtualCamera(args.profile, raw_paste=not args.no_raw_paste)
+    if args.flash and not os.path.isdir(args.flash):
+        print("mpsock: --flash %s: no such folder" % args.flash, file=sys.stderr)
+        return 2
+    camera = VirtualCamera(args.profile, raw_paste=not args.no_raw_paste, flash_dir=args.flash)
     path = camera.start()
     try:
         if args.link:

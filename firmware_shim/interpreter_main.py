@@ -8,20 +8,27 @@ sockets, no threads. Started by interpreter_process.py as
 (imported, not run with -m, so its frames carry the module's name and runner leaves them out
 of the programs' tracebacks)
 with fd 0 the programs' sys.stdin (a pipe from the board) and fd 1 and 2 the console (the
-pty's master side). Programs see the emulator's modules (mpsock.modules.script_modules) and
-run one after another in one __main__, as in the firmware's REPL.
+pty's master side). Programs see the board's modules (mpsock.modules.script_modules, with the
+board's filesystems: the flash folder mounted where the profile says, modvfs.py) and run one
+after another in one __main__, as in the firmware's REPL.
 
 Control messages (pickled tuples on the --control-fd connection):
 
     board -> interpreter   ("run", source_bytes, how)   how: "raw", "single" or "paste"
+                           ("boot", run_main)           run boot.py, and main.py if run_main
     interpreter -> board   ("ready",)                   once, when it can run programs
                            ("started",)                 the program runs: SIGINT interrupts it
-                           ("done", outcome)            after each run: "ok", "error", "exit"
+                           ("kbd_intr", char)           micropython.kbd_intr(char): the byte
+                                                        that interrupts (-1: none) until the
+                                                        program ends
+                           ("done", outcome)            after each run: "ok", "error", "exit",
+                                                        "reset"
 
 "raw" runs a raw-REPL command and frames its output as the firmware does: stdout, \\x04,
 the traceback, \\x04. "single" is one friendly-REPL statement (expression values are
 printed); "paste" is a friendly-REPL paste-mode block. "exit" means the program raised
-SystemExit, upon which the firmware soft-reboots.
+SystemExit (or called machine.soft_reset()), upon which the firmware soft-reboots; "reset"
+that it called machine.reset() (or another call that restarts the chip), a hard reset.
 
 Ctrl-C is SIGINT. The board sends it only between "started" and "done" (a Ctrl-C that comes
 before "started" waits for it), so a SIGINT that arrives outside a program was meant for one
@@ -29,7 +36,6 @@ that has just ended, and is ignored.
 """
 
 import argparse
-import io
 import os
 import select
 import signal
@@ -40,36 +46,17 @@ import types
 from multiprocessing.connection import Connection
 
 from .. import dialect, runner
-from ..modmachine import BoardReset
 from ..importer import ScriptImports
+from ..modmachine import BoardReset
 from ..modules import script_modules
+from ..modvfs import board_filesystem
+from .board_stdio import ConsoleText, StdinText
 
 END_OF_OUTPUT = b"\x04"
 # How often the interpreter checks that the virtual camera that started it is still there.
 ORPHAN_CHECK_INTERVAL = 1.0
 
 _program_running = False
-
-
-class ConsoleWriter(io.RawIOBase):
-    """The board's cooked stdout: every \\n goes out as \\r\\n (shared/runtime's
-    mp_hal_stdout_tx_strn_cooked)."""
-
-    def __init__(self, fd):
-        super().__init__()
-        self.fd = fd
-
-    def writable(self):
-        return True
-
-    def write(self, data):
-        self.write_raw(bytes(data).replace(b"\n", b"\r\n"))
-        return len(data)
-
-    def write_raw(self, data):
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self.fd, view) :]
 
 
 def wait_for_process_end(pid, then):
@@ -137,9 +124,12 @@ def run(source, how, namespace, started):
             _program_running = False
         sys.stdout.flush()
         _end_of_stdout(how)
-    except (SystemExit, BoardReset):  # machine.reset() restarts the board, as sys.exit() does
+    except SystemExit:  # the firmware soft-reboots
         _end_of_stdout(how)
         outcome = "exit"
+    except BoardReset as error:
+        _end_of_stdout(how)
+        outcome = _reset_outcome(error)
     except BaseException as error:  # noqa: BLE001 - printed as the firmware prints it
         _end_of_stdout(how)
         _report(error)
@@ -149,6 +139,41 @@ def run(source, how, namespace, started):
             sys.stderr.flush()
             sys.stdout.buffer.write_raw(END_OF_OUTPUT)
     return outcome
+
+
+def _reset_outcome(error):
+    return "exit" if error.how == "soft_reset" else "reset"
+
+
+def boot(run_main, namespace, started, filesystem):
+    """Runs boot.py and, if `run_main`, main.py from the board's current folder (the flash), as
+    the firmware does before its REPL: a script's exception is printed and the boot goes on;
+    sys.exit() ends that script only. The outcome as run()'s."""
+    global _program_running
+    for name in ("boot.py", "main.py") if run_main else ("boot.py",):
+        if filesystem.kind(name) != "file":
+            continue
+        try:
+            code = dialect.compile_user(filesystem.read_bytes(name), name)
+        except SyntaxError as error:
+            _report_syntax_error(error)
+            continue
+        except OSError:
+            continue
+        _program_running = True
+        started()
+        try:
+            exec(code, namespace)
+        except SystemExit:
+            pass
+        except BoardReset as error:
+            return _reset_outcome(error)
+        except BaseException as error:  # noqa: BLE001 - printed as the firmware prints it
+            _report(error)
+        finally:
+            _program_running = False
+            sys.stdout.flush()
+    return "ok"
 
 
 def _end_of_stdout(how):
@@ -165,13 +190,8 @@ def main(argv=None):
     parser.add_argument("--flash", default=os.getcwd())
     args = parser.parse_args(argv)
 
-    console = ConsoleWriter(1)
-    stream = io.TextIOWrapper(console, encoding="utf-8", errors="backslashreplace", write_through=True)
-    sys.stdout = sys.stderr = stream
-    # MicroPython's sys.stdin hands over what arrives, \r included.
-    sys.stdin = io.TextIOWrapper(
-        io.BufferedReader(io.FileIO(0, "r", closefd=False)), encoding="utf-8", errors="replace", newline="\n"
-    )
+    sys.stdout = sys.stderr = ConsoleText(1)
+    sys.stdin = StdinText(0)
 
     # The board's pid from the board itself: one that died while we started has already
     # handed us to another parent.
@@ -180,25 +200,42 @@ def main(argv=None):
     runner.prepare(profile=args.profile)
     signal.signal(signal.SIGINT, _on_sigint)
 
+    control = Connection(args.control_fd)
+    sending = threading.Lock()
+
+    def send(message):
+        with sending:  # programs' threads may call micropython.kbd_intr
+            control.send(message)
+
+    def kbd_intr(char):
+        send(("kbd_intr", int(char)))
+
+    # The host's current folder is the flash folder; the host's own imports never look in it
+    # (sys.path's '' goes), the board's always do, through its filesystems.
     os.chdir(args.flash)
-    sys.path[0] = args.flash
+    if sys.path and sys.path[0] in ("", args.flash):
+        del sys.path[0]
     sys.argv = [""]
-    imports = ScriptImports(script_modules(), [args.flash])
+    modules = script_modules({"flash": args.flash, "kbd_intr": kbd_intr})
+    imports = ScriptImports(modules, [])
+    filesystem = board_filesystem(modules)
     main_module = types.ModuleType("__main__")
     main_module.__dict__["__builtins__"] = imports.builtins
     sys.modules["__main__"] = main_module
 
-    control = Connection(args.control_fd)
-    control.send(("ready",))
+    send(("ready",))
     with imports:
         while True:
             try:
                 message = control.recv()
             except (EOFError, OSError):
                 break
+            started = lambda: send(("started",))  # noqa: E731
             if message[0] == "run":
-                outcome = run(
-                    message[1], message[2], main_module.__dict__, lambda: control.send(("started",))
-                )
-                control.send(("done", outcome))
+                outcome = run(message[1], message[2], main_module.__dict__, started)
+            elif message[0] == "boot":
+                outcome = boot(message[1], main_module.__dict__, started, filesystem)
+            else:
+                continue
+            send(("done", outcome))
     os._exit(0)  # the programs' threads end with the board

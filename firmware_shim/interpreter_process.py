@@ -4,6 +4,7 @@ shell: the process is started from an argument list and programs go over a priva
 """
 
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -52,6 +53,9 @@ class InterpreterProcess:
                 start_new_session=True,
             )
         finally:
+            # The board keeps its own copy of the read end: what a program leaves unread goes
+            # back to the REPL (unread_stdin).
+            self.stdin_unread_fd = os.dup(stdin_read)
             os.close(stdin_read)
             theirs.close()
         os.set_blocking(stdin_write, False)
@@ -70,6 +74,22 @@ class InterpreterProcess:
 
     def run(self, source, how):
         self.control.send(("run", bytes(source), how))
+
+    def boot(self, run_main):
+        """Runs boot.py (and main.py if run_main) from the flash."""
+        self.control.send(("boot", bool(run_main)))
+
+    def unread_stdin(self):
+        """What the host sent that the program did not read (on a board it stays in the stdin
+        buffer for the REPL). Only between programs."""
+        # Polled, not made non-blocking: the descriptor shares its flags with the program's stdin.
+        chunks = []
+        while select.select([self.stdin_unread_fd], [], [], 0)[0]:
+            chunk = os.read(self.stdin_unread_fd, 4096)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     def feed_stdin(self, data):
         """Bytes for the running program's sys.stdin; beyond what the pipe holds they are
@@ -94,6 +114,8 @@ class InterpreterProcess:
         except subprocess.TimeoutExpired:
             pass
         self.control.close()
-        if self.stdin_fd is not None:
-            os.close(self.stdin_fd)
-            self.stdin_fd = None
+        for name in ("stdin_fd", "stdin_unread_fd"):
+            fd = getattr(self, name)
+            if fd is not None:
+                os.close(fd)
+                setattr(self, name, None)

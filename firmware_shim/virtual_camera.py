@@ -9,8 +9,10 @@ with the emulator's modules. Point the serial transport, mpremote or a terminal 
 
 Only the owner may open the pty (mode 0600). The board's state machine (board_repl.py) runs
 on a thread of this process; programs run in a separate interpreter process, replaced at
-every soft reset (interpreter_process.py). Each VirtualCamera has a private "flash" folder,
-the programs' working directory and import path, removed at stop() unless given.
+every soft reset (interpreter_process.py). The board's flash is a host folder (`flash_dir`, or
+a fresh private one removed at stop()), mounted where the profile says (modvfs.py): scripts
+list, open and import its files, mpremote copies files to it and mounts a folder beside it,
+and every boot runs its boot.py (and main.py, when the board would).
 
 Timeouts: START_TIMEOUT (interpreter_process.py) for a boot; COMMAND_TIMEOUT for the board's
 thread to carry out reset_board(); STOP_TIMEOUT for it to end at stop().
@@ -36,6 +38,10 @@ COMMAND_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
 PTY_MODE = 0o600
 _READ_SIZE = 4096
+
+
+def profile_facts(name):
+    return next(profile for profile in _mpsock.profiles() if profile["name"] == name)
 
 
 def resolve_profile(profile):
@@ -87,7 +93,14 @@ class VirtualCamera:
             self._flash_dir = tempfile.mkdtemp(prefix="mpsock-flash-")
             self._own_flash_dir = True
         self._wake_read, self._wake_write = os.pipe()
-        self._repl = BoardRepl(self._console, self._start_interpreter, self.banner(), self.raw_paste)
+        self._repl = BoardRepl(
+            self._console,
+            self._start_interpreter,
+            self.banner(),
+            self.raw_paste,
+            boot_files=self._boot_files,
+            main_at_soft_reset=profile_facts(self.profile)["main_at_soft_reset"],
+        )
         try:
             self._repl.boot()
         except InterpreterError:
@@ -137,6 +150,15 @@ class VirtualCamera:
     def _start_interpreter(self):
         return InterpreterProcess(self._master, self.profile, self._flash_dir)
 
+    @property
+    def flash_dir(self):
+        """The host folder that is the board's flash."""
+        return self._flash_dir
+
+    def _boot_files(self, names):
+        # The flash's root is the current folder at boot on every board here.
+        return [name for name in names if os.path.isfile(os.path.join(self._flash_dir, name))]
+
     def _serve(self):
         while True:
             interpreter = self._repl.interpreter
@@ -152,12 +174,7 @@ class VirtualCamera:
                     and interpreter is self._repl.interpreter
                     and interpreter.control in readable
                 ):
-                    try:
-                        message = interpreter.control.recv()
-                    except (EOFError, OSError):
-                        self._repl.interpreter_lost()
-                    else:
-                        self._repl.interpreter_message(message)
+                    self._take_messages(interpreter)
                 if self._master in readable:
                     self._repl.feed(os.read(self._master, _READ_SIZE))
             except InterpreterError as error:
@@ -167,6 +184,19 @@ class VirtualCamera:
                 self._console(b"mpsock virtual camera: %s\r\n" % str(error).encode())
             except Exception:  # noqa: BLE001 - the board keeps serving; the bug is shown
                 traceback.print_exc()
+
+    def _take_messages(self, interpreter):
+        """Every message the interpreter has sent, before the host's bytes are read: a program
+        sends kbd_intr before the output the host answers."""
+        while interpreter is self._repl.interpreter:
+            try:
+                if not interpreter.control.poll(0):
+                    return
+                message = interpreter.control.recv()
+            except (EOFError, OSError):
+                self._repl.interpreter_lost()
+                return
+            self._repl.interpreter_message(message)
 
     def _run_commands(self):
         """Carries out queued commands; False once told to stop."""

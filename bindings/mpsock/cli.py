@@ -206,6 +206,9 @@ def cmd_profiles(args):
         print("%s: %s (%s)" % (p["name"], p["description"], p["source"]))
         print("    sys.platform %s, %s, MicroPython %s, GC heap %d bytes, epoch %d"
               % (p["platform"], p["machine"], p["micropython_version"], p["heap_size"], p["epoch_year"]))
+        print("    flash at %s, sys.path %r, main.py %s"
+              % (p["flash_mount"], p["sys_path"],
+                 "at every soft reset" if p["main_at_soft_reset"] else "at power-on and hard reset"))
     print()
     for p in profiles:
         camera = p["camera"]

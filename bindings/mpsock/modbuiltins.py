@@ -1,7 +1,8 @@
 """The builtins a camera script sees: CPython's, less the names MicroPython does not have (most
 of CPython's OSError subclasses, among them TimeoutError, ConnectionRefusedError and
 BlockingIOError, which a script could otherwise catch here and never on the camera), plus
-`const`, which MicroPython's compiler knows in every module without an import."""
+`const`, which MicroPython's compiler knows in every module without an import. On the virtual
+camera open() opens the board's files (modvfs.py)."""
 
 import builtins as _host_builtins
 import types
@@ -22,8 +23,9 @@ EXCEPTIONS = frozenset(
 NOT_ON_BOARD = frozenset("breakpoint copyright credits license exit quit".split())
 
 
-def board_builtins():
-    """A fresh dict of the board's builtins (CPython's objects, so they behave the same)."""
+def board_builtins(board=None):
+    """A fresh dict of the board's builtins (CPython's objects, so they behave the same); with
+    a board that has filesystems, its open()."""
     names = {}
     for key, value in _host_builtins.__dict__.items():
         if key in NOT_ON_BOARD:
@@ -33,6 +35,12 @@ def board_builtins():
         names[key] = value
     names["const"] = modmicropython.const
     names.update(dialect.dialect_builtins())
+    if board is not None:
+        from .modvfs import board_filesystem
+
+        table = board_filesystem(board)
+        if table is not None:
+            names["open"] = table.open
     return names
 
 
@@ -43,7 +51,7 @@ def missing_names():
 
 def make_module(board, builtins_dict=None):
     module = types.ModuleType("builtins")
-    for key, value in (builtins_dict or board_builtins()).items():
+    for key, value in (builtins_dict or board_builtins(board)).items():
         if not key.startswith("__mpsock"):
             setattr(module, key, value)
     return module

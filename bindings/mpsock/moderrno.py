@@ -32,6 +32,17 @@ NUMBERS = {
 NUMBERS_BY_VALUE = {value: key for key, value in NUMBERS.items()}
 
 
+def oserror(number):
+    """The OSError the board raises for an errno: args (number,), e.errno set (CPython leaves
+    it None for one argument), strerror the errno name where the errno module has one, as the
+    emulator's socket errors are made."""
+    error = OSError(number)
+    error.errno = number
+    if number in NUMBERS_BY_VALUE:
+        error.strerror = NUMBERS_BY_VALUE[number]
+    return error
+
+
 def make_module(name="errno"):
     module = types.ModuleType(name)
     for key, value in NUMBERS.items():

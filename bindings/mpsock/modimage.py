@@ -16,6 +16,10 @@ from PIL import ImageChops, ImageDraw, ImageFont
 
 from . import _mpsock
 
+# How a script's image files are opened: the host's open() under `mpsock run`; on the virtual
+# camera the board's (its flash, and nothing outside it), set when the board makes the module.
+_open_file = open
+
 # Pixel formats (csi and sensor export the same values).
 BINARY = 1
 GRAYSCALE = 2
@@ -322,18 +326,22 @@ class Image(_mpsock.ImageBuffer):
 
     def _load(self, path):
         try:
-            with _PilImage.open(path) as opened:
+            with _open_file(path, "rb") as handle:
+                data = handle.read()
+        except OSError as error:
+            if isinstance(error, FileNotFoundError) or error.errno == 2 or error.args[:1] == (2,):
+                raise OSError(2) from None
+            raise
+        try:
+            with _PilImage.open(io.BytesIO(data)) as opened:
                 kind = opened.format
                 opened.load()
                 pil = opened
         except OSError as error:
-            if isinstance(error, FileNotFoundError) or not os.path.exists(path):
-                raise OSError(2) from None
             raise OSError("mpsock: can't read image file %r (%s)" % (path, error)) from None
         self._width, self._height = pil.size
         if kind == "JPEG":
-            with open(path, "rb") as handle:
-                self._raw = bytearray(handle.read())
+            self._raw = bytearray(data)
             self._format = JPEG
             return
         self._format = GRAYSCALE if pil.mode in ("L", "1", "I", "I;16") else RGB565
@@ -630,7 +638,7 @@ class Image(_mpsock.ImageBuffer):
             else:
                 pil = self._converted(self._pixels(), roi, 1.0, None, 0)
                 data = encode_jpeg(pil, quality)
-            with open(path, "wb") as handle:
+            with _open_file(path, "wb") as handle:
                 handle.write(data)
             return self
         kinds = {".bmp": "BMP", ".png": "PNG", ".pgm": "PPM", ".ppm": "PPM"}
@@ -642,7 +650,10 @@ class Image(_mpsock.ImageBuffer):
             pil = pil.convert("L")
         elif extension == ".ppm":
             pil = pil.convert("RGB")
-        pil.save(path, kinds[extension])
+        encoded = io.BytesIO()
+        pil.save(encoded, kinds[extension])
+        with _open_file(path, "wb") as handle:
+            handle.write(encoded.getvalue())
         return self
 
     def __repr__(self):
@@ -650,7 +661,11 @@ class Image(_mpsock.ImageBuffer):
             self._width, self._height, _FORMAT_NAMES.get(self._format, "?"), self.size())
 
 
-def make_module(name="image"):
+def make_module(name="image", open_file=None):
+    """`open_file`: the board's open() for image files (the virtual camera's flash)."""
+    global _open_file
+    if open_file is not None:
+        _open_file = open_file
     module = types.ModuleType(name)
     module.Image = Image
     for key, value in list(globals().items()):

@@ -34,7 +34,9 @@ def schedule(function, arg):
         raise RuntimeError("schedule queue full") from None
 
 
-def make_module(name="micropython"):
+def make_module(name="micropython", kbd_intr=None):
+    """`kbd_intr(char)`, when given, sets the character that interrupts a program (-1: none), as
+    the virtual camera's console needs it for mpremote's mount protocol."""
     module = types.ModuleType(name)
     module.const = const
     module.native = module.viper = module.asm_thumb = _same
@@ -42,5 +44,7 @@ def make_module(name="micropython"):
     module.alloc_emergency_exception_buf = alloc_emergency_exception_buf
     module.mem_info = module.qstr_info = module.stack_use = _nothing
     module.heap_lock = module.heap_unlock = module.kbd_intr = _nothing
+    if kbd_intr is not None:
+        module.kbd_intr = kbd_intr
     module.schedule = schedule
     return module

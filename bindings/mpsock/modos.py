@@ -1,6 +1,7 @@
 """The os module a camera script sees: os.uname() of the board (from the profile), urandom, and
-the filesystem functions MicroPython's os has, over the host's files (relative to the current
-folder, where `mpsock run` was started)."""
+the filesystem functions MicroPython's os has: on the virtual camera over the board's mounted
+filesystems (modvfs.py: the flash, what mpremote mounts), under `mpsock run` over the host's
+files (relative to the current folder, where `mpsock run` was started)."""
 
 import os as _host_os
 import types
@@ -45,7 +46,8 @@ def sync():
     return None
 
 
-# The filesystem part of the module, by name: what a virtual flash may replace.
+# The filesystem part of the module, by name, over the host's files; the virtual camera's board
+# has its mount table's instead (BOARD_FILESYSTEM).
 FILESYSTEM = {
     "getcwd": _host_os.getcwd,
     "chdir": _host_os.chdir,
@@ -61,14 +63,25 @@ FILESYSTEM = {
 }
 
 
+# The names the os module takes from a board's mount table (modvfs.MountTable).
+BOARD_FILESYSTEM = tuple(FILESYSTEM) + ("mount", "umount")
+
+
 def make_module(board):
+    from .modvfs import board_filesystem
+
     profile = board.profile
     module = types.ModuleType("os")
     module.sep = "/"
     module.uname = lambda: uname(profile)
     module.urandom = _host_os.urandom
-    for name, function in FILESYSTEM.items():
-        setattr(module, name, function)
+    table = board_filesystem(board)
+    if table is not None:
+        for name in BOARD_FILESYSTEM:
+            setattr(module, name, getattr(table, name))
+    else:
+        for name, function in FILESYSTEM.items():
+            setattr(module, name, function)
     if profile["host_modules"]:
         # The desktop profile: CPython's os beyond the board's.
         module.__getattr__ = lambda name: getattr(_host_os, name)

@@ -1,6 +1,8 @@
 """The sys module a camera script sees: the board's identity from the profile (sys.platform,
 sys.implementation with MicroPython's version, the board's _machine and _build), MicroPython's
-sys.print_exception, and the process's own argv, path, modules and standard streams."""
+sys.print_exception, and the process's own argv, path, modules and standard streams. On the
+virtual camera sys.path is the board's own list (the profile's `sys_path`), which its imports
+search through the board's filesystems."""
 
 import sys as _host_sys
 import types
@@ -97,9 +99,13 @@ def make_module(board):
     module.print_exception = print_exception
 
     host_extras = profile["host_modules"]  # the desktop profile: CPython's sys beyond the board's
+    from_host = _FROM_HOST
+    if board.options.get("flash"):
+        module.path = list(profile["sys_path"])
+        from_host = tuple(name for name in _FROM_HOST if name != "path")
 
     def __getattr__(name):
-        if name in _FROM_HOST or (host_extras and hasattr(_host_sys, name)):
+        if name in from_host or (host_extras and hasattr(_host_sys, name)):
             return getattr(_host_sys, name)
         raise AttributeError("'module' object has no attribute '%s'" % name)
 

@@ -78,9 +78,14 @@ def _without_board(name):
 register("socket", lambda board: socket_module())
 register("select", lambda board: _mpsock.select)
 register("errno", _without_board("errno"))
-register("micropython", _without_board("micropython"))
+register(
+    "micropython",
+    lambda board: importlib.import_module("mpsock.modmicropython").make_module(
+        kbd_intr=board.options.get("kbd_intr")
+    ),
+)
 register("network", _network)
-for _name in ("time", "sys", "os", "gc", "machine", "binascii", "hashlib", "builtins", "pyb"):
+for _name in ("time", "sys", "os", "gc", "machine", "binascii", "hashlib", "builtins", "pyb", "vfs"):
     register(_name, _module_of(_name))
 
 
@@ -94,7 +99,14 @@ def _camera_sensor(board):
 
 register("csi", lambda board: importlib.import_module("mpsock.modcsi").make_module(_camera_sensor(board)))
 register("sensor", lambda board: importlib.import_module("mpsock.modsensor").make_module(_camera_sensor(board)))
-register("image", _without_board("image"))
+def _image(board):
+    from .modvfs import board_filesystem
+
+    table = board_filesystem(board)  # on the virtual camera, image files are the flash's
+    return importlib.import_module("mpsock.modimage").make_module(open_file=table.open if table else None)
+
+
+register("image", _image)
 register("omv", _without_board("omv"))
 
 # MicroPython's asyncio (frozen into the firmware): one module and one loop per run, under both

@@ -67,6 +67,9 @@ pyb::dict describe(const Profile& p) {
   d["host_modules"] = p.host_modules;
   d["unique_id_size"] = p.unique_id_size;
   d["cpu_hz"] = p.cpu_hz;
+  d["flash_mount"] = p.flash_mount;
+  d["sys_path"] = p.sys_path;
+  d["main_at_soft_reset"] = p.main_at_soft_reset;
   return d;
 }
 

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "platform.h"
+
 namespace mpsock {
 
 HostAddress to_host_address(const IpAddress& ip, uint16_t port) {
@@ -52,8 +54,8 @@ Endpoint from_host_address(const sockaddr* address) {
 
 int open_host_socket(const IpAddress& ip, int sock_type) {
   const int domain = ip.family == MP_AF_INET6 ? AF_INET6 : AF_INET;
-  const int fd = ::socket(domain, sock_type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -errno;
+  const int fd = platform::open_socket(domain, sock_type);
+  if (fd < 0) return fd;
   if (domain == AF_INET6) {
     // Dual stack, as an lwIP pcb of type "any" would be.
     const int off = 0;

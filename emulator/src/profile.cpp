@@ -50,6 +50,13 @@ constexpr const char kIdentitySource[] =
     "MICROPY_HW_BOARD_NAME and MICROPY_HW_MCU_NAME, docs/library/time.rst (epoch), OpenMV "
     "boards/<board>/board_config.h OMV_GC_BLOCK*_SIZE (heap).";
 
+// Where OpenMV's boards keep their files: the flash (or SD card) is mounted at "/" and is the
+// current folder; boot.py runs at every boot, main.py only at the first (power-on, hard reset);
+// sys.path is what MicroPython's mp_init() starts with.
+constexpr const char kOpenMvFilesystemSource[] =
+    " Filesystem: OpenMV src/omv/ports/<port>/main.c (mount at \"/\", exec_boot_script of boot.py, "
+    "of main.py when first_soft_reset), MicroPython py/runtime.c mp_init() (sys.path).";
+
 // What every lwIP board here shares, cited once: lwIP's own defaults and modlwip's constants.
 constexpr const char kLwipCommonSource[] =
     "lwIP src/include/lwip/opt.h: MEMP_NUM_TCP_PCB 5, MEMP_NUM_TCP_PCB_LISTEN 8; "
@@ -77,6 +84,7 @@ std::vector<Profile> make_profiles() {
   rt1062.tcp_snd_buf = 8 * 800;
   rt1062.mem_size = 8000;
   rt1062.source += kIdentitySource;
+  rt1062.source += kOpenMvFilesystemSource;
   rt1062.platform = "mimxrt";
   rt1062.machine = "OpenMV IMXRT1060 with MIMXRT1062DVJ6A";
   rt1062.build = "OPENMV_RT1060";
@@ -100,6 +108,7 @@ std::vector<Profile> make_profiles() {
   ae3.tcp_snd_buf = 8 * 1460;
   ae3.mem_size = 16 * 1024;
   ae3.source += kIdentitySource;
+  ae3.source += kOpenMvFilesystemSource;
   ae3.platform = "alif";
   ae3.machine = "OpenMV AE3 with AE302F80F55D5AE";
   ae3.build = "OPENMV_AE3";
@@ -123,6 +132,7 @@ std::vector<Profile> make_profiles() {
   n6.tcp_snd_buf = 16 * 1460;
   n6.mem_size = 64 * 1024;
   n6.source += kIdentitySource;
+  n6.source += kOpenMvFilesystemSource;
   n6.platform = "pyboard";  // the stm32 port's MICROPY_PY_SYS_PLATFORM
   n6.machine = "OpenMV N6 with STM32N657X0";
   n6.build = "OPENMV_N6";
@@ -161,6 +171,14 @@ std::vector<Profile> make_profiles() {
   stm32.frozen_modules = words("asyncio uasyncio dht onewire ds18x20 neopixel");
   stm32.unique_id_size = 12;
   stm32.cpu_hz = 216000000;
+  // MicroPython's stm32 main.c: the internal flash at /flash (the current folder), its folder
+  // and lib on sys.path, main.py at every soft reset into the friendly REPL.
+  stm32.source +=
+      " Filesystem: MicroPython ports/stm32/main.c (init_flash_fs at /flash, sys.path, main.py when "
+      "pyexec_mode_kind is PYEXEC_MODE_FRIENDLY_REPL).";
+  stm32.flash_mount = "/flash";
+  stm32.sys_path = {"", ".frozen", "/flash", "/flash/lib"};
+  stm32.main_at_soft_reset = true;
   profiles.push_back(stm32);
 
   Profile desktop;

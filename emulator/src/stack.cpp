@@ -1,7 +1,6 @@
 #include "mpsock/stack.h"
 
 #include <poll.h>
-#include <time.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 #include "mpsock/resolver.h"
 #include "mpsock/socket.h"
 #include "network_thread.h"
+#include "platform.h"
 #include "tcp_socket.h"
 #include "udp_socket.h"
 #include "waiter.h"
@@ -161,8 +161,7 @@ WaitOutcome Stack::wait_with(std::unique_lock<std::mutex>& lock, const Deadline&
                      {me.fd(), POLLIN, 0},
                      {interrupt_fd, POLLIN, 0},
                      {writable_fd, POLLOUT, 0}};
-    const timespec sleep_for{static_cast<time_t>(sleep_us / 1000000), static_cast<long>(sleep_us % 1000000) * 1000};
-    const int n = ::ppoll(fds, 4, sleep_us < 0 ? nullptr : &sleep_for, nullptr);
+    const int n = platform::poll_us(fds, 4, sleep_us);
     const bool signalled = (n < 0 && errno == EINTR) || (interrupt_fd >= 0 && fds[2].revents != 0);
     const bool stop = signalled && interrupts != nullptr && interrupts->interrupted();
 

@@ -1,9 +1,7 @@
 #include "tcp_socket.h"
 
 #include <fcntl.h>
-#include <linux/sockios.h>
 #include <netinet/in.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -12,6 +10,7 @@
 
 #include "buffer_pool.h"
 #include "host_socket.h"
+#include "platform.h"
 
 namespace mpsock {
 
@@ -913,9 +912,7 @@ int TcpSocket::kernel_fd() const {
 size_t TcpSocket::unacked_in_kernel(Stack::UnackedLook look) const {
   const int fd = counts_kernel_unacked_ ? kernel_fd() : -1;
   if (fd < 0) return 0;
-  int queued = 0;
-  if (ioctl(fd, SIOCOUTQ, &queued) != 0 || queued < 0) queued = 0;
-  return stack_->unacked_seen(look, static_cast<size_t>(queued));
+  return stack_->unacked_seen(look, platform::unacknowledged_bytes(fd));
 }
 
 // The connection's pending error in the kernel (a reset from the peer), 0 when none.

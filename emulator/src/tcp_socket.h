@@ -115,7 +115,7 @@ class TcpSocket final : public Socket {
   static void on_syn_retry(uv_timer_t* timer);
   int kernel_fd() const;
   int kernel_error() const;
-  // One look at the kernel's count (SIOCOUTQ), through the stack's test seam.
+  // One look at the kernel's count (platform::unacknowledged_bytes), through the stack's test seam.
   size_t unacked_in_kernel(Stack::UnackedLook look = Stack::UnackedLook::room) const;
   void watch_acks();
   static void on_ack_check(uv_timer_t* timer);
@@ -195,7 +195,8 @@ class TcpSocket final : public Socket {
   uv_timer_t* syn_retry_timer_ = nullptr;
 
   // lwIP counts unacknowledged bytes in TCP_SND_BUF: with a camera-sized buffer, so does the
-  // emulator, asking the kernel (SIOCOUTQ); a timer re-checks while a sender waits for ACKs.
+  // emulator, asking the kernel (platform::unacknowledged_bytes); a timer re-checks while a sender
+  // waits for ACKs.
   bool counts_kernel_unacked_ = false;
   uv_timer_t* ack_timer_ = nullptr;
 

@@ -10,6 +10,7 @@
 
 #include "buffer_pool.h"
 #include "host_socket.h"
+#include "platform.h"
 
 namespace mpsock {
 
@@ -22,21 +23,6 @@ constexpr size_t kHeaders = 28;
 // flood cannot starve the loop. A turn done without the loop (receive_turn) stops at the same
 // count, to leave the kernel holding what the loop would have left it.
 constexpr int kDatagramsPerTurn = 32;
-
-// recvmsg into one buffer, the sender's address into `sender`; EINTR is retried, as libuv does.
-ssize_t read_datagram(int fd, uint8_t* buf, size_t len, sockaddr_storage* sender, int flags) {
-  iovec piece{buf, len};
-  msghdr message{};
-  message.msg_name = sender;
-  message.msg_namelen = sizeof(*sender);
-  message.msg_iov = &piece;
-  message.msg_iovlen = 1;
-  ssize_t n;
-  do {
-    n = ::recvmsg(fd, &message, flags);
-  } while (n < 0 && errno == EINTR);
-  return n;
-}
 
 }  // namespace
 
@@ -149,8 +135,7 @@ Status UdpSocket::do_bind(const Endpoint& local) {
   const Stack::HostBind target = stack_->host_bind(local.ip, true);
   HostAddress host = to_host_address(target.ip, local.port);
   if (target.loopback_device) {
-    static const char kLoopback[] = "lo";
-    if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, kLoopback, sizeof(kLoopback)) != 0) {
+    if (!platform::bind_to_loopback_interface(fd)) {
       host = to_host_address(IpAddress::loopback_like(local.ip), local.port);
     }
   }
@@ -434,9 +419,9 @@ std::optional<Result<size_t>> UdpSocket::receive_directly(uint8_t* buf, size_t l
   uv_os_fd_t fd;
   if (uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd) != 0) return std::nullopt;
   sockaddr_storage sender{};
-  const int peek = (flags & MP_MSG_PEEK) ? MSG_PEEK : 0;
-  // MSG_TRUNC: the datagram's own size comes back, for the trace and the byte count.
-  const ssize_t n = read_datagram(fd, buf, len, &sender, MSG_DONTWAIT | MSG_TRUNC | peek);
+  const bool peek = (flags & MP_MSG_PEEK) != 0;
+  // full_size: the datagram's own size comes back, for the trace and the byte count.
+  const ssize_t n = platform::receive_datagram(fd, buf, len, &sender, {peek, true});
   if (n < 0) return std::nullopt;  // nothing there; ICMP errors never reach a lwIP UDP pcb
   const size_t size = static_cast<size_t>(n);
   if (!peek) {
@@ -464,25 +449,18 @@ std::optional<Result<size_t>> UdpSocket::receive_turn(uint8_t* buf, size_t len, 
   uv_os_fd_t fd;
   if (uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd) != 0) return std::nullopt;
   // The turn's first two reads in one call: the first datagram into `buf`, the second (when
-  // there is one) into a block. MSG_TRUNC: the first one's own size comes back even when it is
-  // cut to `len`; no datagram is longer than a block.
+  // there is one) into a block. The first one's own size comes back even when it is cut to
+  // `len`; no datagram is longer than a block.
   std::unique_ptr<uint8_t[]> block = stack_->buffers().take();
-  sockaddr_storage senders[2]{};
-  iovec pieces[2] = {{buf, len}, {block.get(), BufferPool::kBlockSize}};
-  mmsghdr messages[2]{};
-  for (int i = 0; i < 2; ++i) {
-    messages[i].msg_hdr.msg_name = &senders[i];
-    messages[i].msg_hdr.msg_namelen = sizeof(senders[i]);
-    messages[i].msg_hdr.msg_iov = &pieces[i];
-    messages[i].msg_hdr.msg_iovlen = 1;
-  }
-  int got;
-  do {
-    got = ::recvmmsg(fd, messages, 2, MSG_DONTWAIT | MSG_TRUNC, nullptr);
-  } while (got < 0 && errno == EINTR);
+  platform::DatagramSlot slots[2];
+  slots[0].buf = buf;
+  slots[0].len = len;
+  slots[1].buf = block.get();
+  slots[1].len = BufferPool::kBlockSize;
+  const int got = platform::receive_datagrams(fd, slots, 2);
   if (got <= 0) {
     stack_->buffers().give(std::move(block));
-    if (got == 0 || errno == EAGAIN || errno == EWOULDBLOCK) {
+    if (got == 0 || got == -EAGAIN || got == -EWOULDBLOCK) {
       // The turn found nothing. It would also have put this socket in the loop's poll set, if
       // no turn has yet; once there, the caller may wait without running the loop first.
       // (libuv 1.44's loop_serves_only already says no before that turn; older ones may not.)
@@ -496,16 +474,17 @@ std::optional<Result<size_t>> UdpSocket::receive_turn(uint8_t* buf, size_t len, 
     return receive_directly(buf, len, 0, from);
   }
   // The first datagram arrives (on_receive, deliver) and is taken from the queue at once.
-  const size_t size = messages[0].msg_len;
+  const size_t size = slots[0].size;
   stack_->count_link_bytes(size);
   trace_event("datagram-in", static_cast<int64_t>(size));
   fire_event_locked();
   stack_->notify_changed();
-  if (from != nullptr) *from = from_host_address(reinterpret_cast<const sockaddr*>(&senders[0]));
+  if (from != nullptr)
+    *from = from_host_address(reinterpret_cast<const sockaddr*>(&slots[0].sender));
   if (got == 2) {
     // More followed it: they queue behind the first, which holds its place until taken.
     queue_.push_back(Datagram{});
-    arrive(block.get(), messages[1].msg_len, reinterpret_cast<const sockaddr*>(&senders[1]));
+    arrive(block.get(), slots[1].size, reinterpret_cast<const sockaddr*>(&slots[1].sender));
     read_rest_of_turn(fd, block.get(), kDatagramsPerTurn - 2);
     queue_.pop_front();
   }
@@ -518,7 +497,7 @@ std::optional<Result<size_t>> UdpSocket::receive_turn(uint8_t* buf, size_t len, 
 void UdpSocket::read_rest_of_turn(int fd, uint8_t* block, int reads) {
   for (int i = 0; i < reads; ++i) {
     sockaddr_storage sender{};
-    const ssize_t n = read_datagram(fd, block, BufferPool::kBlockSize, &sender, MSG_DONTWAIT);
+    const ssize_t n = platform::receive_datagram(fd, block, BufferPool::kBlockSize, &sender);
     if (n < 0) return;
     arrive(block, static_cast<size_t>(n), reinterpret_cast<const sockaddr*>(&sender));
   }

@@ -1,21 +1,18 @@
 #include "waiter.h"
 
-#include <sys/eventfd.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdint>
 #include <cstdlib>
+
+#include "platform.h"
 
 namespace mpsock {
 
-Waiter::Waiter() : fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+Waiter::Waiter() : fd_(platform::open_wakeup()) {
   // Without a wake-up fd a waiting thread could sleep through a state change: fail loudly.
   if (fd_ < 0) std::abort();
 }
 
 Waiter::~Waiter() {
-  if (fd_ >= 0) close(fd_);
+  if (fd_ >= 0) platform::close_wakeup(fd_);
 }
 
 Waiter& Waiter::for_this_thread() {
@@ -26,21 +23,13 @@ Waiter& Waiter::for_this_thread() {
 void Waiter::wake() {
   if (signalled_) return;
   signalled_ = true;
-  const uint64_t one = 1;
-  ssize_t n;
-  do {
-    n = ::write(fd_, &one, sizeof(one));
-  } while (n < 0 && errno == EINTR);
+  platform::signal_wakeup(fd_);
 }
 
 void Waiter::drain() {
   if (!signalled_) return;
   signalled_ = false;
-  uint64_t count;
-  ssize_t n;
-  do {
-    n = ::read(fd_, &count, sizeof(count));
-  } while (n < 0 && errno == EINTR);
+  platform::drain_wakeup(fd_);
 }
 
 }  // namespace mpsock

@@ -1,5 +1,6 @@
-// A thread's wake-up call: an eventfd the thread polls while it waits on a Stack, so another
-// thread that changes what it waits for can wake it without a lost wake-up.
+// A thread's wake-up call: a descriptor (platform.h's wake-up, an eventfd on Linux) the thread
+// polls while it waits on a Stack, so another thread that changes what it waits for can wake
+// it without a lost wake-up.
 #pragma once
 
 namespace mpsock {

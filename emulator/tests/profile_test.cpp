@@ -54,6 +54,24 @@ TEST(Profiles, BoardProfilesCiteTheirLwipopts) {
   }
 }
 
+TEST(Profiles, BoardsSayWhereTheirFilesAre) {
+  // OpenMV's boards: the flash at "/", main.py at power-on only; MicroPython's stm32 port: the
+  // flash at /flash, on sys.path, main.py at every soft reset into the friendly REPL.
+  const Profile& rt1062 = default_profile();
+  EXPECT_EQ(rt1062.flash_mount, "/");
+  EXPECT_EQ(rt1062.sys_path, (std::vector<std::string>{"", ".frozen", "/lib"}));
+  EXPECT_FALSE(rt1062.main_at_soft_reset);
+  const Profile* stm32 = find_profile("stm32-generic");
+  ASSERT_NE(stm32, nullptr);
+  EXPECT_EQ(stm32->flash_mount, "/flash");
+  EXPECT_EQ(stm32->sys_path, (std::vector<std::string>{"", ".frozen", "/flash", "/flash/lib"}));
+  EXPECT_TRUE(stm32->main_at_soft_reset);
+  for (const Profile& profile : builtin_profiles()) {
+    EXPECT_EQ(profile.flash_mount.front(), '/') << profile.name;
+    EXPECT_EQ(profile.sys_path.front(), "") << profile.name;  // the current folder first
+  }
+}
+
 TEST(Profiles, BoardsSayWhoTheyAre) {
   const Profile& rt1062 = default_profile();
   EXPECT_EQ(rt1062.platform, "mimxrt");

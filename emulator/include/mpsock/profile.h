@@ -56,6 +56,13 @@ struct Profile {
   size_t unique_id_size = 8;  // bytes of machine.unique_id()
   uint32_t cpu_hz = 0;        // machine.freq()
 
+  // The board's filesystem and boot (the port's main.c): where the flash filesystem is mounted
+  // (and the current folder at boot), sys.path at boot, and whether main.py runs at every soft
+  // reset into the friendly REPL or only at power-on and hard reset. boot.py runs at every boot.
+  std::string flash_mount = "/";
+  std::vector<std::string> sys_path = {"", ".frozen", "/lib"};
+  bool main_at_soft_reset = false;
+
   // 0 in a count or size means "no limit" (the desktop profile).
   static constexpr int unlimited = 0;
 
