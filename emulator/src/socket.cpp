@@ -85,7 +85,10 @@ void Socket::close() {
   }
   // Calls blocked on this socket in other threads wake up and see EBADF.
   stack_->notify_changed();
-  stack_->closed_socket();
+  // Finish closing the kernel handle now: its close callback, in this turn, drops the
+  // socket's hold on itself, and with it the socket's on the stack. Left to a later turn that
+  // may never come, a stack dropped after its last close would never be freed.
+  stack_->pump();
 }
 
 bool Socket::closed() const {

@@ -23,9 +23,6 @@ namespace {
 // Free blocks a stack keeps: one desktop receive window (4 MiB), what one bulk stream cycles
 // through. Camera profiles' windows are a few blocks' worth at most.
 constexpr size_t kFreeBufferBlocks = 64;
-// Closed sockets whose handles wait for a turn of the loop to be freed, at most (see
-// closed_socket).
-constexpr int kClosesPerTurn = 8;
 // A sender waiting for ACKs looks again after this long, then twice as long each time while
 // that is sooner than the ACK check's period (see wait_for_acks). Below the default timer
 // slack (50 us) a sleep is no shorter.
@@ -174,12 +171,7 @@ WaitOutcome Stack::wait_with(std::unique_lock<std::mutex>& lock, const Deadline&
 
 void Stack::pump() {
   ++turns_;  // first, so a watcher started during this turn counts from the next
-  closes_since_turn_ = 0;
   uv_run(&loop_, UV_RUN_NOWAIT);
-}
-
-void Stack::closed_socket() {
-  if (++closes_since_turn_ >= kClosesPerTurn) pump();
 }
 
 bool Stack::loop_serves_only(const uv_handle_t* handle) const {

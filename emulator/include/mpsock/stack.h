@@ -148,12 +148,6 @@ class Stack : public std::enable_shared_from_this<Stack> {
   uint64_t turns() const { return turns_; }
   // With the lock held: wakes the threads waiting on this stack (state they watch changed).
   void notify_changed();
-  // With the lock held: a socket was closed. Its kernel descriptor is closed already (or a
-  // graceful close goes on as background work); what is left for a turn of the loop is the
-  // handle's close callback, which frees it. Every few closes run that turn here, so the
-  // memory of sockets closed by a script that never waits again stays bounded; the others
-  // are freed by the next turn anyone runs, and a close costs no epoll_wait.
-  void closed_socket();
 
   // With the lock held. False when the profile's pool for `kind` is used up.
   bool reserve_pcb(PcbKind kind);
@@ -238,7 +232,6 @@ class Stack : public std::enable_shared_from_this<Stack> {
   Waiter* network_waiter_ = nullptr;  // the network thread's, once it has run
   int background_work_ = 0;
   uint64_t turns_ = 0;
-  int closes_since_turn_ = 0;
   std::vector<Waiter*> waiters_;
   std::vector<std::weak_ptr<Socket>> sockets_;
   std::atomic<int> pcbs_in_use_[3] = {0, 0, 0};
