@@ -34,3 +34,19 @@ class Board:
         if state is None:
             state = self._leds[name] = LedState(name)
         return state
+
+
+class Led:
+    """What machine.LED and pyb.LED have in common: on(), off() and toggle() on one LED's
+    state (`_state`, set by the subclass's constructor)."""
+
+    _state = None
+
+    def on(self):
+        self._state.set(True)
+
+    def off(self):
+        self._state.set(False)
+
+    def toggle(self):
+        self._state.set(not self._state.lit)

@@ -9,6 +9,8 @@ import socket as _host_socket
 import time as _host_time
 import types
 
+from . import leds
+
 PWRON_RESET = 1
 HARD_RESET = 2
 WDT_RESET = 3
@@ -25,20 +27,11 @@ def _led_class(board):
     """machine.LED("LED_RED"): on(), off(), toggle(), value([v]), on the run's LEDs."""
     lights = board.shared("leds")
 
-    class LED:
+    class LED(leds.Led):
         def __init__(self, id):
             if id not in LED_NAMES:
                 raise ValueError("invalid LED %r (the board has %s)" % (id, ", ".join(LED_NAMES)))
             self._state = lights.led(id)
-
-        def on(self):
-            self._state.set(True)
-
-        def off(self):
-            self._state.set(False)
-
-        def toggle(self):
-            self._state.set(not self._state.lit)
 
         def value(self, value=None):
             if value is None:

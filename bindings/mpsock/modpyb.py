@@ -3,6 +3,8 @@ state goes to the trace (leds.py), shared with machine.LED."""
 
 import types
 
+from . import leds
+
 # pyb.LED(n): OpenMV's numbering.
 LED_NAMES = {1: "LED_RED", 2: "LED_GREEN", 3: "LED_BLUE", 4: "LED_IR"}
 
@@ -12,7 +14,7 @@ def make_module(board, name="pyb"):
     lights = board.shared("leds")
     module = types.ModuleType(name)
 
-    class LED:
+    class LED(leds.Led):
         """pyb.LED(n), n = 1 (red), 2 (green), 3 (blue), 4 (IR): on(), off(), toggle(), intensity([v])."""
 
         def __init__(self, id):
@@ -20,15 +22,6 @@ def make_module(board, name="pyb"):
                 raise ValueError("LED(%s) doesn't exist" % (id,))
             self._id = id
             self._state = lights.led(LED_NAMES[id])
-
-        def on(self):
-            self._state.set(True)
-
-        def off(self):
-            self._state.set(False)
-
-        def toggle(self):
-            self._state.set(not self._state.lit)
 
         def intensity(self, value=None):
             if value is None:

@@ -167,7 +167,11 @@ void TcpSocket::close_locked() {
     case State::peer_closed:
       if (rx_bytes_ > 0 || rx_link_bytes_ > 0) {
         close_handle(true);
-      } else if (tx_queued_ > 0 || tx_link_bytes_ > 0 || unacked_in_kernel() > 0) {
+      } else if (handle_ != nullptr &&
+                 (tx_queued_ > 0 || tx_link_bytes_ > 0 || unacked_in_kernel() > 0)) {
+        // Only a connection that still has its handle can finish sending; without one (the
+        // handle went with a shutdown that completed) nothing would keep the socket alive
+        // for the close timer.
         linger();
       } else {
         close_handle(false);

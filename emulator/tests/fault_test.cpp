@@ -105,6 +105,30 @@ TEST(Faults, PeerCloseIsEofThenResetOnSend) {
   EXPECT_EQ(c.client->poll(MP_POLLIN | MP_POLLOUT), MP_POLLIN | MP_POLLOUT);
 }
 
+// The peer closes while a byte still crosses the link, then the script closes: the connection has no handle left to finish
+// sending through, so the close is over at once and frees its pcb. (It used to linger with
+// nothing to keep the socket alive; its close timer then fired on a freed socket. The fuzzer
+// found it.)
+TEST(Faults, CloseAfterPeerCloseWithDataQueuedFreesThePcb) {
+  Profile profile = default_profile();
+  profile.close_timeout_ms = 100;
+  auto stack = Stack::create(profile);
+  LinkConditions slow;
+  slow.latency_ms = 200;
+  ASSERT_TRUE(stack->set_conditions(slow));
+  Fd listener = tcp_listener();
+  auto client = open(stack, MP_SOCK_STREAM);
+  ASSERT_TRUE(client->connect(endpoint(local_port(listener.get()))));
+  Fd server = tcp_accept(listener.get());
+  const uint8_t data[1] = {'x'};
+  ASSERT_TRUE(client->sendall(data, sizeof(data)));  // still crossing the link
+  ASSERT_TRUE(stack->add_fault("close"));
+  client->close();
+  client.reset();
+  ASSERT_TRUE(stack->sleep_ms(300));  // past the close timeout
+  EXPECT_EQ(stack->pcbs_in_use(PcbKind::tcp), 0);
+}
+
 TEST(Faults, LinkDownForAWhile) {
   Connected c;
   ASSERT_TRUE(c.stack->add_fault("link-down@20ms for 150ms"));
