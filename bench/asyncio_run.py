@@ -16,7 +16,7 @@ import sys
 
 import report
 from metrics import ASYNCIO_METRICS
-from run import Peer, emulator_command, machine_summary, run_workload
+from run import emulator_command, machine_summary, run_pairs
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKLOAD = os.path.join(HERE, "asyncio_workload.py")
@@ -41,16 +41,16 @@ def main():
     cpus = None if args.cpus == "all" else {int(cpu) for cpu in args.cpus.split(",")}
     runs = args.runs or (3 if args.quick else 7)
 
-    sides = {
-        "emulator": (emulator_command(args.extension), dict(os.environ, MPSOCK_PROFILE=args.profile)),
-        "native": ([sys.executable], dict(os.environ)),
-    }
+    sides = [
+        ("emulator", emulator_command(args.extension), dict(os.environ, MPSOCK_PROFILE=args.profile), []),
+        ("native", [sys.executable], dict(os.environ), []),
+    ]
     started = datetime.datetime.now().astimezone()
     print("mpsock asyncio benchmark, %s" % started.strftime("%Y-%m-%d %H:%M %Z"))
     print("machine: %s" % machine_summary())
     print(
         "emulator: %s (MPSOCK_PROFILE=%s, MicroPython's asyncio); native: %s (CPython's asyncio)"
-        % (" ".join(sides["emulator"][0]), args.profile, sys.executable)
+        % (" ".join(sides[0][1]), args.profile, sys.executable)
     )
     print(
         "scale: %s, %d runs each, alternating; CPUs: %s"
@@ -58,17 +58,7 @@ def main():
         flush=True,
     )
 
-    results = {"emulator": [], "native": []}
-    peer = Peer(cpus)
-    try:
-        for i in range(runs):
-            order = ("emulator", "native") if i % 2 == 0 else ("native", "emulator")
-            for side in order:
-                command, env = sides[side]
-                results[side].append(run_workload(command, env, scale, peer, cpus, WORKLOAD))
-            print("  run %d/%d done" % (i + 1, runs), flush=True)
-    finally:
-        peer.close()
+    results = run_pairs(sides, runs, scale, cpus, WORKLOAD)
 
     print()
     print(report.render(results, metrics=ASYNCIO_METRICS, not_yet_measured=()))

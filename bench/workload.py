@@ -3,9 +3,12 @@ socket and select) and under plain `python3` (CPython's native sockets), against
 peer of bench/peer.py. It uses only what both offer (and MicroPython too, where it can).
 
     python3 bench/workload.py SCALE echo=N sink=N source=N accept=N udp=N hold=N [only=NAME,...]
+                              [bulk=BYTES]
 
 SCALE is `full` or `quick`; `only` runs just the named parts (the function names below), which
-is how a profiler is pointed at one of them. Prints one `RESULT name value` line per figure.
+is how a profiler is pointed at one of them; `bulk` sets the bytes of each bulk transfer (a
+camera profile's segment per recv makes the scale's size take long). Prints one
+`RESULT name value` line per figure.
 """
 
 import select
@@ -269,13 +272,18 @@ def main():
     scale = sys.argv[1]
     ports = {}
     only = None
+    bulk = None
     for item in sys.argv[2:]:
         name, value = item.split("=")
         if name == "only":
             only = value.split(",")
+        elif name == "bulk":
+            bulk = int(value)
         else:
             ports[name] = int(value)
     round_trips, bulk_bytes, connects, poll_events, idle_sockets, blocked_seconds = SCALES[scale]
+    if bulk is not None:
+        bulk_bytes = bulk
     parts = (
         # Before any socket exists: a blocked call with nothing on the network.
         (sleep_cpu, (blocked_seconds,)),

@@ -23,7 +23,23 @@ namespace {
 // Payloads are read into Python bytes in pieces of at most this much.
 constexpr size_t kReadPiece = 1 << 20;
 
-PySocket& self_of(pyb::handle self) { return pyb::cast<PySocket&>(self); }
+// The PySocket inside a Python socket. pybind11's cast looks the type up in its registry on
+// every call (a few hundred instructions, as much as the rest of a send); a socket object is
+// always laid out simply (one C++ class, PySocket or PyDesktopSocket, which adds no member),
+// so its value pointer is read directly. Anything else (a subclass whose __init__ never ran)
+// goes through the cast, which raises what it raises.
+// The firmware's socket class (the desktop one derives from it), once defined.
+PyTypeObject* socket_type = nullptr;
+
+PySocket& self_of(pyb::handle self) {
+  if (socket_type != nullptr && PyObject_TypeCheck(self.ptr(), socket_type)) {
+    auto* instance = reinterpret_cast<pyb::detail::instance*>(self.ptr());
+    if (instance->simple_layout && instance->simple_holder_constructed) {
+      return *static_cast<PySocket*>(instance->simple_value_holder[0]);
+    }
+  }
+  return pyb::cast<PySocket&>(self);
+}
 
 Socket& core(pyb::handle self) {
   PySocket& s = self_of(self);
@@ -188,21 +204,18 @@ size_t socket_sendto(pyb::handle self, pyb::handle data, pyb::handle address) {
   return check(without_gil([&] { return s.sendto(buffer.data, buffer.size, to); }));
 }
 
-int flags_of(const pyb::args& args) { return args.size() > 0 ? static_cast<int>(to_int(args[0])) : 0; }
+// `flags`: the optional argument, or null when it was not given.
+int flags_of(PyObject* flags) { return flags != nullptr ? static_cast<int>(to_int(flags)) : 0; }
 
 // Before v1.26 recv and recvfrom take no flags (MP_DEFINE_CONST_FUN_OBJ_2).
-void check_flags_taken(Socket& s, const pyb::args& flags) {
-  if (flags.size() > 0 && !has_recv_flags(s.limits().micropython)) {
+void check_flags_taken(Socket& s, PyObject* flags) {
+  if (flags != nullptr && !has_recv_flags(s.limits().micropython)) {
     PyErr_SetString(PyExc_TypeError, "function takes 2 positional arguments but 3 were given");
     throw pyb::error_already_set();
   }
 }
 
-pyb::bytes socket_recv(pyb::handle self, pyb::handle size, pyb::args flags) {
-  if (flags.size() > 1) {
-    PyErr_SetString(PyExc_TypeError, "recv() takes at most 2 arguments");
-    throw pyb::error_already_set();
-  }
+pyb::bytes socket_recv(pyb::handle self, pyb::handle size, PyObject* flags) {
   check_flags_taken(core(self), flags);
   Socket& s = core(self);
   const int64_t n = checked_size(size, "buffersize in recv");
@@ -210,11 +223,7 @@ pyb::bytes socket_recv(pyb::handle self, pyb::handle size, pyb::args flags) {
   return receive_bytes(receive_capacity(s, n), [&](uint8_t* data, size_t capacity) { return s.recv(data, capacity, f); });
 }
 
-pyb::tuple socket_recvfrom(pyb::handle self, pyb::handle size, pyb::args flags) {
-  if (flags.size() > 1) {
-    PyErr_SetString(PyExc_TypeError, "recvfrom() takes at most 2 arguments");
-    throw pyb::error_already_set();
-  }
+pyb::tuple socket_recvfrom(pyb::handle self, pyb::handle size, PyObject* flags) {
   check_flags_taken(core(self), flags);
   Socket& s = core(self);
   const int64_t n = checked_size(size, "buffersize in recvfrom");
@@ -224,6 +233,121 @@ pyb::tuple socket_recvfrom(pyb::handle self, pyb::handle size, pyb::args flags) 
     return s.recvfrom(buf, capacity, f, &from);
   });
   return pyb::make_tuple(data, format_endpoint(from));
+}
+
+// ---- The calls of every message, without pybind11's dispatcher ----
+//
+// A request/response exchange is a send and a recv per message, and pybind11's dispatcher
+// (loading each argument through its casters, trying overloads, a tuple for *args) costs as
+// much again as the emulator's own work in them (and a connection's connect and close as
+// much as theirs). So these are plain CPython methods (METH_FASTCALL) over the functions
+// above, which raise what they raised.
+
+// Runs `body` (which returns a pyb::object) and hands its result to CPython, or sets the
+// Python error and returns null, as pybind11's dispatcher does.
+template <class Body>
+PyObject* python_call(Body body) {
+  try {
+    return body().release().ptr();
+  } catch (pyb::error_already_set& e) {
+    e.restore();
+  } catch (...) {
+    pyb::detail::try_translate_exceptions();
+  }
+  return nullptr;
+}
+
+// MicroPython's argument count check (mp_arg_check_num), self counted, as its messages count it.
+void check_arguments(Py_ssize_t given, Py_ssize_t least, Py_ssize_t most) {
+  given += 1;
+  least += 1;
+  most += 1;
+  if (least == most && given != least) {
+    PyErr_Format(PyExc_TypeError, "function takes %zd positional arguments but %zd were given", least, given);
+    throw pyb::error_already_set();
+  }
+  if (given < least) {
+    PyErr_Format(PyExc_TypeError, "function missing %zd required positional arguments", least - given);
+    throw pyb::error_already_set();
+  }
+  if (given > most) {
+    PyErr_Format(PyExc_TypeError, "function expected at most %zd arguments, got %zd", most, given);
+    throw pyb::error_already_set();
+  }
+}
+
+PyObject* method_connect(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+  return python_call([&] {
+    check_arguments(nargs, 1, 1);
+    socket_connect(self, args[0]);
+    return pyb::none();
+  });
+}
+
+PyObject* method_close(PyObject* self, PyObject* const*, Py_ssize_t nargs) {
+  return python_call([&] {
+    check_arguments(nargs, 0, 0);
+    socket_close(self);
+    return pyb::none();
+  });
+}
+
+PyObject* method_send(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+  return python_call([&] {
+    check_arguments(nargs, 1, 1);
+    return pyb::int_(socket_send(self, args[0]));
+  });
+}
+
+PyObject* method_sendall(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+  return python_call([&] {
+    check_arguments(nargs, 1, 1);
+    socket_sendall(self, args[0]);
+    return pyb::none();
+  });
+}
+
+PyObject* method_sendto(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+  return python_call([&] {
+    check_arguments(nargs, 2, 2);
+    return pyb::int_(socket_sendto(self, args[0], args[1]));
+  });
+}
+
+PyObject* method_recv(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+  return python_call([&] {
+    check_arguments(nargs, 1, 2);
+    return socket_recv(self, args[0], nargs > 1 ? args[1] : nullptr);
+  });
+}
+
+PyObject* method_recvfrom(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+  return python_call([&] {
+    check_arguments(nargs, 1, 2);
+    return socket_recvfrom(self, args[0], nargs > 1 ? args[1] : nullptr);
+  });
+}
+
+template <class Function>
+PyMethodDef fast_method(const char* name, Function function) {
+  return PyMethodDef{name, reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(function)), METH_FASTCALL,
+                     nullptr};
+}
+
+PyMethodDef message_methods[] = {
+    fast_method("connect", &method_connect),   fast_method("close", &method_close),
+    fast_method("send", &method_send),         fast_method("sendall", &method_sendall),
+    fast_method("sendto", &method_sendto),     fast_method("recv", &method_recv),
+    fast_method("recvfrom", &method_recvfrom),
+};
+
+// Puts `method` in the class's dictionary, as a method descriptor (which checks self's type).
+void add_method(pyb::handle cls, PyMethodDef& method) {
+  auto* type = reinterpret_cast<PyTypeObject*>(cls.ptr());
+  pyb::object descriptor = pyb::reinterpret_steal<pyb::object>(PyDescr_NewMethod(type, &method));
+  if (!descriptor || PyObject_SetAttrString(cls.ptr(), method.ml_name, descriptor.ptr()) != 0) {
+    throw pyb::error_already_set();
+  }
 }
 
 // lwip_socket_settimeout: seconds in, milliseconds stored (truncated). The camera stores a
@@ -433,17 +557,10 @@ pyb::object socket_gettimeout(pyb::handle self) {
 
 template <class Class>
 void define_firmware_methods(Class& cls) {
-  cls.def("close", &socket_close)
-      .def("__del__", &socket_close)
+  cls.def("__del__", &socket_close)
       .def("bind", &socket_bind)
       .def("listen", &socket_listen)
       .def("accept", &socket_accept)
-      .def("connect", &socket_connect)
-      .def("send", &socket_send)
-      .def("recv", &socket_recv)
-      .def("sendto", &socket_sendto)
-      .def("recvfrom", &socket_recvfrom)
-      .def("sendall", &socket_sendall)
       .def("settimeout", &socket_settimeout)
       .def("setblocking", &socket_setblocking)
       .def("setsockopt", &socket_setsockopt)
@@ -453,6 +570,8 @@ void define_firmware_methods(Class& cls) {
       .def("readline", &socket_readline)
       .def("write", &socket_write)
       .def("__repr__", [](pyb::handle self) { return core(self).repr(); });
+  // connect, close, send, sendall, sendto, recv, recvfrom (see message_methods).
+  for (PyMethodDef& method : message_methods) add_method(cls, method);
 }
 
 }  // namespace
@@ -521,6 +640,7 @@ void define_socket_module(pyb::module_& m, bool desktop) {
       return new PySocket(construct(std::move(args), std::move(kwargs)));
     }));
     define_firmware_methods(cls);
+    socket_type = reinterpret_cast<PyTypeObject*>(cls.ptr());
   } else {
     pyb::class_<PyDesktopSocket, PySocket> cls(m, "socket");
     cls.def(pyb::init([construct](pyb::args args, pyb::kwargs kwargs) {

@@ -150,6 +150,41 @@ def test_wrong_types_are_type_errors(emu, echo_server):
     s.close()
 
 
+def test_message_calls_count_their_arguments_as_micropython(emu, echo_server):
+    s = emu.socket()
+    s.connect(echo_server.address)
+    with pytest.raises(TypeError, match="missing 1 required positional"):
+        s.recv()
+    with pytest.raises(TypeError, match="at most 3 arguments, got 4"):
+        s.recv(10, 0, 0)
+    with pytest.raises(TypeError, match="takes 2 positional arguments but 1 were given"):
+        s.send()
+    with pytest.raises(TypeError, match="takes 3 positional arguments but 2 were given"):
+        s.sendto(b"x")
+    with pytest.raises(TypeError):
+        s.recv(size=10)  # no keywords, as on the camera
+    with pytest.raises(TypeError, match="takes 1 positional arguments but 2 were given"):
+        s.close(1)
+    # A method taken from the class checks what it is called on.
+    with pytest.raises(TypeError):
+        type(s).recv(42, 10)
+    assert s.send(b"ping") == 4
+    assert s.recv(10) == b"ping"
+    s.close()
+
+
+def test_a_subclass_of_socket_sends_and_receives(emu, echo_server):
+    class Tagged(emu.socket):
+        tag = "mine"
+
+    s = Tagged()
+    s.connect(echo_server.address)
+    assert s.send(b"pong") == 4
+    assert s.recv(10) == b"pong"
+    assert s.tag == "mine"
+    s.close()
+
+
 def test_send_accepts_str_like_micropython(emu, echo_server):
     s = emu.socket()
     s.connect(echo_server.address)

@@ -6,6 +6,7 @@
 // libuv, POSIX sockets and poll(). Errors come back as negative errno values.
 #pragma once
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -56,6 +57,12 @@ struct DatagramSlot {
 // errno (-EAGAIN when there were none). EINTR is retried.
 inline constexpr int kMostDatagramsAtOnce = 8;
 int receive_datagrams(int fd, DatagramSlot* slots, int count);
+
+// ---- Waiting ----
+
+// poll() with its timeout in microseconds (negative: none), so a wait can end sooner than a
+// millisecond (Stack::wait_for_acks). The result and errno are poll()'s. Linux: ppoll.
+int poll_us(pollfd* fds, nfds_t count, int64_t timeout_us);
 
 // ---- Wake-ups ----
 

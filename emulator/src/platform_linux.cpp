@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <ctime>
 
 #include "platform.h"
 
@@ -83,6 +84,12 @@ void drain_wakeup(int fd) {
   do {
     n = ::read(fd, &count, sizeof(count));
   } while (n < 0 && errno == EINTR);
+}
+
+int poll_us(pollfd* fds, nfds_t count, int64_t timeout_us) {
+  if (timeout_us < 0) return ::ppoll(fds, count, nullptr, nullptr);
+  const timespec timeout{static_cast<time_t>(timeout_us / 1000000), static_cast<long>(timeout_us % 1000000) * 1000};
+  return ::ppoll(fds, count, &timeout, nullptr);
 }
 
 void close_wakeup(int fd) {

@@ -85,8 +85,9 @@ void Socket::close() {
   }
   // Calls blocked on this socket in other threads wake up and see EBADF.
   stack_->notify_changed();
-  // Finish closing the kernel handle now (its close callback runs in this loop turn), so a
-  // socket closed by a script that never calls in again does not linger half-closed.
+  // Finish closing the kernel handle now: its close callback, in this turn, drops the
+  // socket's hold on itself, and with it the socket's on the stack. Left to a later turn that
+  // may never come, a stack dropped after its last close would never be freed.
   stack_->pump();
 }
 
@@ -244,10 +245,10 @@ bool Socket::knows_option(int option) const {
     case MP_IP_DROP_MEMBERSHIP:
       return true;
     case MP_TCP_NODELAY:
-      return has_tcp_nodelay(limits_.micropython);
+      return has_tcp_nodelay(limits_->micropython);
     case MP_SO_SNDTIMEO:
     case MP_SO_RCVTIMEO:
-      return limits_.timeout_options;
+      return limits_->timeout_options;
     default:
       return false;
   }

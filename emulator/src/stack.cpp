@@ -11,6 +11,7 @@
 #include "mpsock/resolver.h"
 #include "mpsock/socket.h"
 #include "network_thread.h"
+#include "platform.h"
 #include "tcp_socket.h"
 #include "udp_socket.h"
 #include "waiter.h"
@@ -22,6 +23,11 @@ namespace {
 // Free blocks a stack keeps: one desktop receive window (4 MiB), what one bulk stream cycles
 // through. Camera profiles' windows are a few blocks' worth at most.
 constexpr size_t kFreeBufferBlocks = 64;
+// A sender waiting for ACKs looks again after this long, then twice as long each time while
+// that is sooner than the ACK check's period (see wait_for_acks). Below the default timer
+// slack (50 us) a sleep is no shorter.
+constexpr int64_t kFirstAckLookUs = 50;
+constexpr int64_t kAckLookPeriodUs = 1000;
 
 }  // namespace
 
@@ -29,7 +35,7 @@ std::shared_ptr<Stack> Stack::create(const Profile& profile) {
   return std::shared_ptr<Stack>(new Stack(profile));
 }
 
-Stack::Stack(const Profile& profile) : profile_(profile) {
+Stack::Stack(const Profile& profile) : profile_(std::make_shared<const Profile>(profile)) {
   // A write to a connection the peer reset must be an error, not the end of the process:
   // ignore SIGPIPE as CPython does, unless the program chose a handler of its own.
   struct sigaction current{};
@@ -53,12 +59,12 @@ Stack::~Stack() {
 
 Profile Stack::profile() const {
   std::lock_guard<std::mutex> guard(mutex_);
-  return profile_;
+  return *profile_;
 }
 
 void Stack::set_profile(const Profile& profile) {
   std::lock_guard<std::mutex> guard(mutex_);
-  profile_ = profile;
+  profile_ = std::make_shared<const Profile>(profile);
 }
 
 Result<std::shared_ptr<Socket>> Stack::open_socket(int af, int type, int proto) {
@@ -107,9 +113,14 @@ WaitOutcome Stack::wait_writing_directly(std::unique_lock<std::mutex>& lock, con
   return wait_with(lock, deadline, ready, true, fd);
 }
 
+WaitOutcome Stack::wait_for_acks(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
+                                 const std::function<bool()>& ready) {
+  return wait_with(lock, deadline, ready, false, -1, false, kFirstAckLookUs);
+}
+
 WaitOutcome Stack::wait_with(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
                              const std::function<bool()>& ready, bool ready_before_pump,
-                             int writable_fd, bool turn_done) {
+                             int writable_fd, bool turn_done, int64_t look_again_us) {
   Waiter& me = Waiter::for_this_thread();
   for (bool first = true;; first = false) {
     // The first pass runs the loop, unless the caller just did the loop's turn itself: it
@@ -131,6 +142,11 @@ WaitOutcome Stack::wait_with(std::unique_lock<std::mutex>& lock, const Deadline&
     // that 0 would make this a poll that never sleeps.
     const int loop_timeout = uv_loop_alive(&loop_) ? uv_backend_timeout(&loop_) : -1;
     if (loop_timeout >= 0 && (timeout < 0 || loop_timeout < timeout)) timeout = loop_timeout;
+    // The sleep in microseconds: the caller's next look, when it comes before the rest.
+    int64_t sleep_us = timeout < 0 ? -1 : int64_t{timeout} * 1000;
+    if (look_again_us > 0 && (sleep_us < 0 || look_again_us < sleep_us)) sleep_us = look_again_us;
+    // Doubling; past the ACK check's own period the caller leaves the looking to it.
+    look_again_us = look_again_us * 2 < kAckLookPeriodUs ? look_again_us * 2 : 0;
 
     waiters_.push_back(&me);
     InterruptSource* interrupts = interrupts_;
@@ -142,7 +158,7 @@ WaitOutcome Stack::wait_with(std::unique_lock<std::mutex>& lock, const Deadline&
                      {me.fd(), POLLIN, 0},
                      {interrupt_fd, POLLIN, 0},
                      {writable_fd, POLLOUT, 0}};
-    const int n = ::poll(fds, 4, timeout);
+    const int n = platform::poll_us(fds, 4, sleep_us);
     const bool signalled = (n < 0 && errno == EINTR) || (interrupt_fd >= 0 && fds[2].revents != 0);
     const bool stop = signalled && interrupts != nullptr && interrupts->interrupted();
 
@@ -214,13 +230,13 @@ bool Stack::reserve_pcb(PcbKind kind) {
   int limit = 0;
   switch (kind) {
     case PcbKind::tcp:
-      limit = profile_.tcp_pcbs;
+      limit = profile_->tcp_pcbs;
       break;
     case PcbKind::tcp_listen:
-      limit = profile_.tcp_listen_pcbs;
+      limit = profile_->tcp_listen_pcbs;
       break;
     case PcbKind::udp:
-      limit = profile_.udp_sockets_available();
+      limit = profile_->udp_sockets_available();
       break;
   }
   std::atomic<int>& used = pcbs_in_use_[static_cast<int>(kind)];
@@ -466,7 +482,7 @@ void Stack::shutdown() {
   // Let graceful closes finish; each connection aborts itself after the close timeout.
   std::unique_lock<std::mutex> lock(mutex_);
   interrupts_ = nullptr;
-  const Deadline limit = Deadline::after_ms(profile_.close_timeout_ms + 1000);
+  const Deadline limit = Deadline::after_ms(profile_->close_timeout_ms + 1000);
   wait(lock, limit, [this] { return !uv_loop_alive(&loop_); });
 }
 

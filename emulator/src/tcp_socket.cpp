@@ -1,5 +1,6 @@
 #include "tcp_socket.h"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -59,16 +60,17 @@ uint64_t milliseconds_until(Clock::time_point when) {
 
 }  // namespace
 
-std::shared_ptr<TcpSocket> TcpSocket::create(std::shared_ptr<Stack> stack, int af, const Profile& limits) {
-  std::shared_ptr<TcpSocket> socket(new TcpSocket(std::move(stack), af, limits));
+std::shared_ptr<TcpSocket> TcpSocket::create(std::shared_ptr<Stack> stack, int af,
+                                             std::shared_ptr<const Profile> limits) {
+  std::shared_ptr<TcpSocket> socket(new TcpSocket(std::move(stack), af, std::move(limits)));
   socket->stack_->register_socket(socket);
   return socket;
 }
 
-TcpSocket::TcpSocket(std::shared_ptr<Stack> stack, int af, const Profile& limits)
+TcpSocket::TcpSocket(std::shared_ptr<Stack> stack, int af, std::shared_ptr<const Profile> limits)
     : Socket(std::move(stack), af, MP_SOCK_STREAM) {
-  limits_ = limits;
-  counts_kernel_unacked_ = limits_.tcp_snd_buf <= kCountKernelUnackedUpTo;
+  limits_ = std::move(limits);
+  counts_kernel_unacked_ = limits_->tcp_snd_buf <= kCountKernelUnackedUpTo;
 }
 
 // A socket with an open handle keeps itself alive, so by now there is no handle; all that can
@@ -92,14 +94,15 @@ Status TcpSocket::open_handle(const IpAddress& family_of) {
   }
   handle_ = handle;
   self_ = std::static_pointer_cast<TcpSocket>(shared_from_this());
-  apply_options();
+  apply_options(true);
   return {};
 }
 
-void TcpSocket::apply_options() {
+void TcpSocket::apply_options(bool just_opened) {
   if (handle_ == nullptr) return;
   const int fd = kernel_fd();
-  if (fd >= 0) {
+  // A new kernel socket does not reuse addresses: only a socket asked to needs telling.
+  if (fd >= 0 && (reuse_address_ || !just_opened)) {
     const int reuse = reuse_address_ ? 1 : 0;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse));
   }
@@ -115,6 +118,7 @@ void TcpSocket::close_handle(bool reset) {
     uv_close(reinterpret_cast<uv_handle_t*>(close_timer_), delete_timer);
     close_timer_ = nullptr;
   }
+  stop_watching_connect();
   for (uv_timer_t** timer : {&link_timer_, &syn_retry_timer_, &ack_timer_, &unanswered_timer_}) {
     if (*timer != nullptr) {
       uv_close(reinterpret_cast<uv_handle_t*>(*timer), delete_timer);
@@ -212,7 +216,7 @@ void TcpSocket::linger() {
   uv_timer_init(stack_->loop(), close_timer_);
   close_timer_->data = this;
   uv_update_time(stack_->loop());
-  uv_timer_start(close_timer_, on_close_timeout, static_cast<uint64_t>(limits_.close_timeout_ms), 0);
+  uv_timer_start(close_timer_, on_close_timeout, static_cast<uint64_t>(limits_->close_timeout_ms), 0);
   if (tx_link_bytes_ == 0) {
     shutdown_sent_ = true;
     auto* request = new uv_shutdown_t;
@@ -252,7 +256,7 @@ void TcpSocket::fail(int firmware_errno) {
   state_ = State::failed;
   failure_ = firmware_errno;
   reset_reported_ = false;
-  if (firmware_errno != MP_ECONNRESET || !keeps_data_on_reset(limits_.micropython)) {
+  if (firmware_errno != MP_ECONNRESET || !keeps_data_on_reset(limits_->micropython)) {
     rx_.clear();
     rx_bytes_ = 0;
   }
@@ -340,7 +344,7 @@ Status TcpSocket::do_listen(int backlog) {
   pcb_held_ = true;
   pcb_kind_ = PcbKind::tcp_listen;
 
-  const IpAddress wildcard = IpAddress::any(family_ == MP_AF_INET6 && limits_.ipv6 ? MP_AF_INET6 : MP_AF_INET);
+  const IpAddress wildcard = IpAddress::any(family_ == MP_AF_INET6 && limits_->ipv6 ? MP_AF_INET6 : MP_AF_INET);
   Status opened = open_handle(wildcard);
   if (!opened) return opened;
   if (!bound_) {
@@ -470,30 +474,39 @@ Status TcpSocket::do_connect(const Endpoint& remote) {
   // tcp_connect finds no route while the interface is down (ERR_RTE).
   if (!stack_->link().up()) return Error::os(MP_EHOSTUNREACH);
   const Stack::SelfRoute self =
-      limits_.loopback ? Stack::SelfRoute::none : stack_->self_route_locked(remote, MP_SOCK_STREAM);
+      limits_->loopback ? Stack::SelfRoute::none : stack_->self_route_locked(remote, MP_SOCK_STREAM);
   // No loopback interface: ip_route has nothing for 127.0.0.1 (ERR_RTE).
   if (self == Stack::SelfRoute::loopback) return Error::os(MP_EHOSTUNREACH);
   peer_ = remote;
+  const int64_t timeout = send_timeout_ms_;
   if (self == Stack::SelfRoute::own_address) {
     connect_unanswered();
   } else {
     Status opened = open_handle(remote.ip);
     if (!opened) return opened;
     const HostAddress host = to_host_address(stack_->host_destination(remote.ip), remote.port);
-    auto* request = new uv_connect_t;
-    const int r = uv_tcp_connect(request, handle_, host.get(), on_connect);
-    if (r != 0) {
-      delete request;
-      return Error::os(firmware_errno_for_connect(r));
+    // A blocking connect over an unshaped link goes straight to the kernel (connect_directly).
+    // A non-blocking one goes through libuv, so its completion comes from a turn of the loop
+    // after the call, as over a real link; so does any connect whose handshake crosses a
+    // shaped link (on_connect puts it there).
+    if (timeout != 0 && !uses_link()) {
+      Status started = connect_directly(host, remote);
+      if (!started) return started;
+    } else {
+      auto* request = new uv_connect_t;
+      const int r = uv_tcp_connect(request, handle_, host.get(), on_connect);
+      if (r != 0) {
+        delete request;
+        return Error::os(firmware_errno_for_connect(r));
+      }
+      state_ = State::connecting;
     }
-    state_ = State::connecting;
   }
 
-  const int64_t timeout = send_timeout_ms_;
   if (timeout == 0) {
     // Before v1.24 a non-blocking connect raises EINPROGRESS at once. From v1.24 it polls the
     // stack once first (lwip_socket_connect), so a link faster than the poll connects here.
-    if (!connect_polls_once(limits_.micropython)) return Error::os(MP_EINPROGRESS);
+    if (!connect_polls_once(limits_->micropython)) return Error::os(MP_EINPROGRESS);
     // What decides is the handshake's time on the emulated link, not the host's: a peer on
     // this machine answers at once, then the answer crosses the link (connect_pending_).
     const WaitOutcome outcome =
@@ -555,6 +568,89 @@ void TcpSocket::on_unanswered_gives_up(uv_timer_t* timer) {
   if (socket->state_ == State::connecting) socket->fail(MP_ECONNABORTED);
 }
 
+// lwIP's tcp_connect, straight on the kernel socket: on loopback the handshake is over by
+// the time connect(2) returns, so a blocking connect costs connect(2) and getpeername(2), with
+// no watcher to add to the loop, no turn of it and no SO_ERROR to fetch. When the kernel has
+// not settled it yet, a watcher on a second descriptor of the socket (the handle's own is for
+// reading) wakes the loop when it has, as libuv's connect request would; the wait, its timeout
+// and an attempt that goes on after it are then as for libuv's. Immediate errors are returned
+// as uv_tcp_connect returns them (a refusal is the connect's outcome, not an error of the call).
+Status TcpSocket::connect_directly(const HostAddress& host, const Endpoint& remote) {
+  const int fd = kernel_fd();
+  if (fd < 0) return Error::os(MP_ENOMEM);
+  // A non-blocking connect(2) is not restarted after a signal: the attempt goes on regardless.
+  if (::connect(fd, host.get(), host.length) != 0 && errno != EINPROGRESS && errno != EINTR) {
+    if (errno != ECONNREFUSED) return Error::os(firmware_errno_for_connect(-errno));
+    peer_ = remote;
+    state_ = State::connecting;
+    fail(firmware_errno_for_connect(UV_ECONNREFUSED));
+    return {};
+  }
+  peer_ = remote;
+  state_ = State::connecting;
+  if (!settle_connect()) watch_connect();
+  return {};
+}
+
+// Whether the kernel has finished a direct connect: connected (getpeername answers) or failed
+// (SO_ERROR says why). False while the handshake goes on.
+bool TcpSocket::settle_connect() {
+  const int fd = kernel_fd();
+  if (fd < 0) return false;
+  sockaddr_storage peer{};
+  socklen_t length = sizeof(peer);
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) == 0) {
+    became_connected(reinterpret_cast<const sockaddr*>(&peer));
+    return true;
+  }
+  const int error = kernel_error();
+  if (error == 0 || error == EINPROGRESS) return false;
+  fail(firmware_errno_for_connect(-error));
+  return true;
+}
+
+namespace {
+
+// The watcher of a direct connect still going on, with the descriptor it watches.
+struct ConnectWatch {
+  uv_poll_t poll;
+  int fd;
+};
+
+}  // namespace
+
+void TcpSocket::watch_connect() {
+  const int fd = fcntl(kernel_fd(), F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) {
+    fail(MP_ENOMEM);
+    return;
+  }
+  auto* watch = new ConnectWatch{{}, fd};
+  if (uv_poll_init(stack_->loop(), &watch->poll, fd) != 0) {
+    ::close(fd);
+    delete watch;
+    fail(MP_ENOMEM);
+    return;
+  }
+  watch->poll.data = this;
+  connect_watch_ = &watch->poll;
+  uv_poll_start(connect_watch_, UV_WRITABLE, [](uv_poll_t* poll, int, int) {
+    auto* socket = static_cast<TcpSocket*>(poll->data);
+    if (socket->state_ == State::connecting && !socket->settle_connect()) return;
+    socket->stop_watching_connect();
+  });
+}
+
+void TcpSocket::stop_watching_connect() {
+  if (connect_watch_ == nullptr) return;
+  uv_close(reinterpret_cast<uv_handle_t*>(connect_watch_), [](uv_handle_t* handle) {
+    auto* watch = reinterpret_cast<ConnectWatch*>(handle);
+    ::close(watch->fd);
+    delete watch;
+  });
+  connect_watch_ = nullptr;
+}
+
 void TcpSocket::on_connect(uv_connect_t* request, int status) {
   auto* socket = static_cast<TcpSocket*>(request->handle->data);
   delete request;
@@ -580,11 +676,14 @@ void TcpSocket::on_connect(uv_connect_t* request, int status) {
   socket->became_connected();
 }
 
-void TcpSocket::became_connected() {
+void TcpSocket::became_connected(const sockaddr* peer_name) {
   state_ = State::connected;
   sockaddr_storage peer{};
   int length = sizeof(peer);
-  if (handle_ != nullptr && uv_tcp_getpeername(handle_, reinterpret_cast<sockaddr*>(&peer), &length) == 0) {
+  if (peer_name != nullptr) {
+    peer_ = from_host_address(peer_name);
+  } else if (handle_ != nullptr &&
+             uv_tcp_getpeername(handle_, reinterpret_cast<sockaddr*>(&peer), &length) == 0) {
     peer_ = from_host_address(reinterpret_cast<sockaddr*>(&peer));
   }
   trace_event("connected");
@@ -608,8 +707,11 @@ void TcpSocket::became_connected() {
 void TcpSocket::start_reading() {
   if (reading_ || handle_ == nullptr) return;
   if (state_ != State::connected) return;
-  if (rx_bytes_ + rx_link_bytes_ >= limits_.tcp_wnd) return;  // the window is closed until the script reads
-  if (uv_read_start(reinterpret_cast<uv_stream_t*>(handle_), on_alloc, on_read) == 0) reading_ = true;
+  if (rx_bytes_ + rx_link_bytes_ >= limits_->tcp_wnd) return;  // the window is closed until the script reads
+  if (uv_read_start(reinterpret_cast<uv_stream_t*>(handle_), on_alloc, on_read) == 0) {
+    reading_ = true;
+    reading_from_turn_ = stack_->turns();
+  }
 }
 
 void TcpSocket::stop_reading() {
@@ -623,7 +725,7 @@ void TcpSocket::on_alloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf) {
   auto* socket = static_cast<TcpSocket*>(handle->data);
   // Never read beyond the open window: the peer's data waits in the kernel instead.
   const size_t held = socket->rx_bytes_ + socket->rx_link_bytes_;
-  const size_t window = socket->limits_.tcp_wnd > held ? socket->limits_.tcp_wnd - held : 0;
+  const size_t window = socket->limits_->tcp_wnd > held ? socket->limits_->tcp_wnd - held : 0;
   // on_read gets the block back in `buf` whatever happens, and returns it to the pool.
   buf->base = reinterpret_cast<char*>(socket->stack_->buffers().take().release());
   buf->len = std::min(kReadChunk, window);
@@ -662,26 +764,53 @@ void TcpSocket::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
     socket->fail(error);
     return;
   }
-  const size_t size = static_cast<size_t>(nread);
+  socket->took_from_kernel(std::move(block), static_cast<size_t>(nread));
+}
+
+// `size` bytes the kernel handed over in `block` (a BufferPool block) reach the socket, across
+// the link when it is in the way.
+void TcpSocket::took_from_kernel(std::unique_ptr<uint8_t[]> block, size_t size) {
   RxChunk chunk;
   chunk.size = size;
   if (size < kCopyBelow) {
     chunk.data.reset(new uint8_t[size]);
     std::memcpy(chunk.data.get(), block.get(), size);
-    socket->stack_->buffers().give(std::move(block));
+    stack_->buffers().give(std::move(block));
   } else {
     chunk.data = std::move(block);
     chunk.pooled = true;
   }
-  if (socket->uses_link()) {
-    socket->receive_over_link(IncomingPiece::Kind::data, std::move(chunk));
+  if (uses_link()) {
+    receive_over_link(IncomingPiece::Kind::data, std::move(chunk));
   } else {
     IncomingPiece piece;
     piece.chunk = std::move(chunk);
-    socket->rx_link_bytes_ += size;  // arrive() moves it from the link's count to the queue's
-    socket->arrive(piece);
+    rx_link_bytes_ += size;  // arrive() moves it from the link's count to the queue's
+    arrive(piece);
   }
-  if (socket->rx_bytes_ + socket->rx_link_bytes_ >= socket->limits_.tcp_wnd) socket->stop_reading();
+  if (rx_bytes_ + rx_link_bytes_ >= limits_->tcp_wnd) stop_reading();
+}
+
+// The loop's read for this socket, done by the caller (see receive_turn): up to what the
+// window lets in, into a block, queued as on_read queues it. True when something was queued.
+bool TcpSocket::read_as_the_loop(bool* would_block) {
+  const int fd = kernel_fd();
+  const size_t held = rx_bytes_ + rx_link_bytes_;
+  const size_t window = limits_->tcp_wnd > held ? limits_->tcp_wnd - held : 0;
+  if (fd < 0 || window == 0) return false;
+  std::unique_ptr<uint8_t[]> block = stack_->buffers().take();
+  const ssize_t n = ::recv(fd, block.get(), std::min(kReadChunk, window), MSG_DONTWAIT);
+  if (n <= 0) {
+    const int error = n < 0 ? errno : 0;
+    stack_->buffers().give(std::move(block));
+    *would_block = error == EAGAIN || error == EWOULDBLOCK;
+    // An error is the kernel's once (this read took it): on_read's _lwip_tcp_error. An end of
+    // stream stays, for the loop to report the usual way.
+    if (error != 0 && !*would_block && error != EINTR) fail(firmware_errno_for_io(-error));
+    return false;
+  }
+  took_from_kernel(std::move(block), static_cast<size_t>(n));
+  return true;
 }
 
 // Data, an end of stream or a reset reaches the socket: _lwip_tcp_recv and _lwip_tcp_error.
@@ -724,17 +853,23 @@ Result<size_t> TcpSocket::receive(std::unique_lock<std::mutex>& lock, uint8_t* b
       // Non-blocking: let the network run once, as modlwip's poll_sockets does.
       stack_->pump();
     } else {
-      // Each check takes the kernel's bytes straight into `buf` when nothing is queued here.
-      std::optional<Result<size_t>> direct;
-      const WaitOutcome outcome =
-          stack_->wait_reading_directly(lock, Deadline::from_timeout_ms(timeout), [&] {
-            if (state_ != State::connected || !rx_.empty()) return true;
-            direct = receive_directly(buf, len, flags);
-            return direct.has_value();
-          });
-      if (direct) return *direct;
-      if (outcome == WaitOutcome::interrupted) return Error::interrupted();
-      if (outcome == WaitOutcome::timed_out) return Error::os(MP_ETIMEDOUT);
+      bool turn_done = false;
+      if (std::optional<Result<size_t>> taken = receive_turn(buf, len, flags, &turn_done)) return *taken;
+      if (rx_.empty()) {
+        // Each check takes the kernel's bytes straight into `buf` when nothing is queued here.
+        std::optional<Result<size_t>> direct;
+        const WaitOutcome outcome = stack_->wait_reading_directly(
+            lock, Deadline::from_timeout_ms(timeout),
+            [&] {
+              if (state_ != State::connected || !rx_.empty()) return true;
+              direct = receive_directly(buf, len, flags);
+              return direct.has_value();
+            },
+            turn_done);
+        if (direct) return *direct;
+        if (outcome == WaitOutcome::interrupted) return Error::interrupted();
+        if (outcome == WaitOutcome::timed_out) return Error::os(MP_ETIMEDOUT);
+      }
     }
     if (rx_.empty()) {
       if (state_ == State::peer_closed) return size_t{0};
@@ -749,7 +884,7 @@ Result<size_t> TcpSocket::receive(std::unique_lock<std::mutex>& lock, uint8_t* b
   }
 
   RxChunk& chunk = rx_.front();
-  const size_t mss = limits_.tcp_mss;
+  const size_t mss = limits_->tcp_mss;
   const size_t segment_left = mss - (chunk.offset % mss);
   const size_t n = std::min({len, chunk.size - chunk.offset, segment_left});
   std::memcpy(buf, chunk.data.get() + chunk.offset, n);
@@ -768,11 +903,12 @@ Result<size_t> TcpSocket::receive(std::unique_lock<std::mutex>& lock, uint8_t* b
 // With nothing queued here, the next bytes are the kernel's: read them straight into the
 // caller's buffer (one segment at most), saving a copy and a turn of the loop. nullopt when the
 // kernel has nothing either, or the link is in the way.
-std::optional<Result<size_t>> TcpSocket::receive_directly(uint8_t* buf, size_t len, int flags) {
+std::optional<Result<size_t>> TcpSocket::receive_directly(uint8_t* buf, size_t len, int flags,
+                                                          bool* would_block) {
   if (state_ != State::connected || !reading_ || uses_link()) return std::nullopt;
   const int fd = kernel_fd();
   if (fd < 0) return std::nullopt;
-  const size_t want = std::min(len, limits_.tcp_mss);
+  const size_t want = std::min(len, limits_->tcp_mss);
   if (want == 0) return std::nullopt;
   const ssize_t n = ::recv(fd, buf, want, MSG_DONTWAIT | ((flags & MP_MSG_PEEK) ? MSG_PEEK : 0));
   if (n > 0) {
@@ -783,10 +919,42 @@ std::optional<Result<size_t>> TcpSocket::receive_directly(uint8_t* buf, size_t l
     return Result<size_t>(static_cast<size_t>(n));
   }
   if (n == 0) return std::nullopt;  // EOF: let the loop deliver it the usual way
-  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return std::nullopt;
+  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+    if (would_block != nullptr) *would_block = errno != EINTR;
+    return std::nullopt;
+  }
   fail(firmware_errno_for_io(-errno));
   bool finished = false;
   return check_connected_for_recv(&finished);
+}
+
+// A blocking receive with nothing queued here, when the loop's next turn could do nothing but
+// read this socket (Stack::loop_serves_only: no other handle, timer, request or background
+// work): that turn would queue what the kernel holds (on_read) and the receive then take the
+// first segment of it. Here the caller does the turn's read itself, saving the turn (an
+// epoll_wait). Where a segment is as large as a read (the desktop profile), the segment goes
+// straight from the kernel into the caller's buffer, as receive_directly does after a
+// wake-up, saving a copy too; where it is smaller (a camera's), the read is the loop's, queued,
+// so one read serves the receives of several segments. Returns what was received straight, or
+// nullopt (with something queued, or not: the caller looks); `turn_done` then says whether the
+// caller may sleep without that turn: the kernel has nothing to read and the socket is in the
+// loop's poll set already (a turn ran since reading started), so the turn could only have
+// found the same.
+std::optional<Result<size_t>> TcpSocket::receive_turn(uint8_t* buf, size_t len, int flags, bool* turn_done) {
+  if (!reading_ || handle_ == nullptr) return std::nullopt;
+  if (!stack_->loop_serves_only(reinterpret_cast<const uv_handle_t*>(handle_))) return std::nullopt;
+  bool would_block = false;
+  if (limits_->tcp_mss < kReadChunk) {
+    // A camera's segment is a small part of what one read takes: the read is the loop's (as
+    // much as the window lets in, queued), and this receive and the next take segments of it.
+    if (state_ == State::connected && !uses_link() && read_as_the_loop(&would_block)) return std::nullopt;
+  } else if (std::optional<Result<size_t>> taken = receive_directly(buf, len, flags, &would_block)) {
+    // As arrive() would: a thread waiting on this stack looks again.
+    stack_->notify_changed();
+    return taken;
+  }
+  *turn_done = would_block && reading_ && stack_->turns() > reading_from_turn_;
+  return std::nullopt;
 }
 
 Result<size_t> TcpSocket::do_recv(uint8_t* buf, size_t len, int flags) {
@@ -817,7 +985,7 @@ size_t TcpSocket::send_room() const {
 
 size_t TcpSocket::room_beside(size_t unacked) const {
   const size_t used = tx_queued_ + tx_link_bytes_ + before_connected_.size() + unacked;
-  return limits_.tcp_snd_buf > used ? limits_.tcp_snd_buf - used : 0;
+  return limits_->tcp_snd_buf > used ? limits_->tcp_snd_buf - used : 0;
 }
 
 // The room, for a caller that will sleep while it is under `wanted`: if the kernel's
@@ -909,7 +1077,7 @@ void TcpSocket::on_ack_check(uv_timer_t* timer) {
 // From v1.25 a socket still connecting has no room until it is connected; before, lwIP's
 // tcp_write takes data on a pcb in SYN_SENT and sends it after the handshake.
 Result<size_t> TcpSocket::send_some(std::unique_lock<std::mutex>& lock, const uint8_t* data, size_t len) {
-  const bool waits_for_connection = send_waits_for_connection(limits_.micropython);
+  const bool waits_for_connection = send_waits_for_connection(limits_->micropython);
   const auto takes_data = [&] {
     return state_ == State::connected || state_ == State::peer_closed ||
            (state_ == State::connecting && !waits_for_connection);
@@ -918,7 +1086,9 @@ Result<size_t> TcpSocket::send_some(std::unique_lock<std::mutex>& lock, const ui
   if (available == 0) {
     const int64_t timeout = send_timeout_ms_;
     if (timeout == 0) return Error::os(MP_EAGAIN);
-    const WaitOutcome outcome = stack_->wait(lock, Deadline::from_timeout_ms(timeout), [&] {
+    // With a camera-sized buffer the room is the kernel's unacknowledged bytes going: the
+    // sender looks for them again on its own, sooner than the ACK check's millisecond.
+    const auto ready = [&] {
       if (state_ == State::connecting && waits_for_connection) return false;
       if (!takes_data()) return true;
       // What holds the room changes as the caller waits (the link queue drains into the
@@ -927,7 +1097,10 @@ Result<size_t> TcpSocket::send_some(std::unique_lock<std::mutex>& lock, const ui
       // less, which would make it a send of nothing and end a blocking write early.
       available = room_or_watch(kMinSendRoom);
       return available >= kMinSendRoom;
-    });
+    };
+    const Deadline deadline = Deadline::from_timeout_ms(timeout);
+    const WaitOutcome outcome = counts_kernel_unacked_ ? stack_->wait_for_acks(lock, deadline, ready)
+                                                       : stack_->wait(lock, deadline, ready);
     if (outcome == WaitOutcome::interrupted) return Error::interrupted();
     if (outcome == WaitOutcome::timed_out) return Error::os(MP_ETIMEDOUT);
     // While we waited, something could happen.
@@ -1092,7 +1265,7 @@ bool TcpSocket::uses_link() const {
 
 void TcpSocket::send_over_link(const uint8_t* data, size_t len) {
   Link& link = stack_->link();
-  const size_t mss = limits_.tcp_mss;
+  const size_t mss = limits_->tcp_mss;
   for (size_t offset = 0; offset < len; offset += mss) {
     OutgoingSegment segment;
     segment.size = std::min(mss, len - offset);
@@ -1120,7 +1293,7 @@ void TcpSocket::receive_over_link(IncomingPiece::Kind kind, RxChunk chunk) {
     return;
   }
   // Segment by segment, so bandwidth and loss act per MSS as they would on the air.
-  const size_t mss = limits_.tcp_mss;
+  const size_t mss = limits_->tcp_mss;
   for (size_t offset = 0; offset < chunk.size; offset += mss) {
     IncomingPiece piece;
     piece.chunk.size = std::min(mss, chunk.size - offset);
@@ -1319,7 +1492,7 @@ int TcpSocket::poll_locked(int requested) {
     // tcp_sndbuf of a live pcb; from v1.25 a connecting socket is not writable. A poll that
     // waits for POLLOUT waits for room as a send does (see send_some).
     const bool has_pcb = state_ == State::fresh || state_ == State::connected || state_ == State::peer_closed ||
-                         (state_ == State::connecting && !send_waits_for_connection(limits_.micropython));
+                         (state_ == State::connecting && !send_waits_for_connection(limits_->micropython));
     if (has_pcb && room_or_watch(1) > 0) ready |= MP_POLLOUT;
   }
   switch (state_) {
@@ -1395,7 +1568,7 @@ Result<Endpoint> TcpSocket::local_endpoint() {
   std::lock_guard<std::mutex> guard(stack_->mutex());
   if (handle_ == nullptr) {
     if (closed_) return Error::os(MP_EBADF);
-    return Endpoint{IpAddress::any(family_ == MP_AF_INET6 && limits_.ipv6 ? MP_AF_INET6 : MP_AF_INET), 0};
+    return Endpoint{IpAddress::any(family_ == MP_AF_INET6 && limits_->ipv6 ? MP_AF_INET6 : MP_AF_INET), 0};
   }
   sockaddr_storage name{};
   int length = sizeof(name);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "fifo.h"
+#include "host_socket.h"
 #include "mpsock/socket.h"
 #include "mpsock/stack.h"
 
@@ -22,7 +23,8 @@ namespace mpsock {
 class TcpSocket final : public Socket {
  public:
   // With the stack lock held.
-  static std::shared_ptr<TcpSocket> create(std::shared_ptr<Stack> stack, int af, const Profile& limits);
+  static std::shared_ptr<TcpSocket> create(std::shared_ptr<Stack> stack, int af,
+                                           std::shared_ptr<const Profile> limits);
   ~TcpSocket() override;
 
   int poll_locked(int requested) override;
@@ -82,19 +84,23 @@ class TcpSocket final : public Socket {
     Clock::time_point arrives;
   };
 
-  TcpSocket(std::shared_ptr<Stack> stack, int af, const Profile& limits);
+  TcpSocket(std::shared_ptr<Stack> stack, int af, std::shared_ptr<const Profile> limits);
 
   // Kernel connection handle. While it is open the socket keeps itself alive (self_), so
   // callbacks can always reach it, even after the script dropped the socket.
   Status open_handle(const IpAddress& family_of);
   void close_handle(bool reset);
   void release_pcb();
-  void apply_options();
+  void apply_options(bool just_opened = false);
 
   Status check_connected_for_send();
   Result<size_t> check_connected_for_recv(bool* finished);
   Result<size_t> receive(std::unique_lock<std::mutex>& lock, uint8_t* buf, size_t len, int flags);
-  std::optional<Result<size_t>> receive_directly(uint8_t* buf, size_t len, int flags);
+  std::optional<Result<size_t>> receive_directly(uint8_t* buf, size_t len, int flags,
+                                                 bool* would_block = nullptr);
+  std::optional<Result<size_t>> receive_turn(uint8_t* buf, size_t len, int flags, bool* turn_done);
+  bool read_as_the_loop(bool* would_block);
+  void took_from_kernel(std::unique_ptr<uint8_t[]> block, size_t size);
   Result<size_t> send_some(std::unique_lock<std::mutex>& lock, const uint8_t* data, size_t len);
   Result<size_t> send_directly(std::unique_lock<std::mutex>& lock, const uint8_t* data, size_t len);
   size_t send_room() const;
@@ -119,7 +125,11 @@ class TcpSocket final : public Socket {
   size_t unacked_in_kernel(Stack::UnackedLook look = Stack::UnackedLook::room) const;
   void watch_acks();
   static void on_ack_check(uv_timer_t* timer);
-  void became_connected();
+  void became_connected(const sockaddr* peer_name = nullptr);
+  Status connect_directly(const HostAddress& host, const Endpoint& remote);
+  bool settle_connect();
+  void watch_connect();
+  void stop_watching_connect();
 
   // The link: whether data goes through the link queues, and moving it along.
   bool uses_link() const;
@@ -156,6 +166,7 @@ class TcpSocket final : public Socket {
   Fifo<RxChunk> rx_;
   size_t rx_bytes_ = 0;
   bool reading_ = false;
+  uint64_t reading_from_turn_ = 0;  // Stack::turns() when reading last started
 
   size_t tx_queued_ = 0;  // bytes copied for the kernel and not yet written
   // Sent while the connect was still in progress, under firmware that takes such data (before
@@ -202,6 +213,9 @@ class TcpSocket final : public Socket {
   // waits for ACKs.
   bool counts_kernel_unacked_ = false;
   uv_timer_t* ack_timer_ = nullptr;
+
+  // A connect made straight on the kernel socket that it has not settled yet (connect_directly).
+  uv_poll_t* connect_watch_ = nullptr;
 };
 
 }  // namespace mpsock

@@ -26,15 +26,16 @@ constexpr int kDatagramsPerTurn = 32;
 
 }  // namespace
 
-std::shared_ptr<UdpSocket> UdpSocket::create(std::shared_ptr<Stack> stack, int af, const Profile& limits) {
-  std::shared_ptr<UdpSocket> socket(new UdpSocket(std::move(stack), af, limits));
+std::shared_ptr<UdpSocket> UdpSocket::create(std::shared_ptr<Stack> stack, int af,
+                                             std::shared_ptr<const Profile> limits) {
+  std::shared_ptr<UdpSocket> socket(new UdpSocket(std::move(stack), af, std::move(limits)));
   socket->stack_->register_socket(socket);
   return socket;
 }
 
-UdpSocket::UdpSocket(std::shared_ptr<Stack> stack, int af, const Profile& limits)
+UdpSocket::UdpSocket(std::shared_ptr<Stack> stack, int af, std::shared_ptr<const Profile> limits)
     : Socket(std::move(stack), af, MP_SOCK_DGRAM) {
-  limits_ = limits;
+  limits_ = std::move(limits);
 }
 
 UdpSocket::~UdpSocket() {
@@ -170,7 +171,7 @@ Result<size_t> UdpSocket::send_datagram(const uint8_t* data, size_t len, const E
   if (closed_) return Error::os(MP_EBADF);
   if (len > kMaxUdpPayload) len = kMaxUdpPayload;
   // pbuf_alloc(PBUF_RAM) takes the datagram from the lwIP heap.
-  if (len + kHeaders > limits_.mem_size) return Error::os(MP_ENOMEM);
+  if (len + kHeaders > limits_->mem_size) return Error::os(MP_ENOMEM);
   // No route while the interface is down (ERR_RTE).
   if (!stack_->link().up()) return Error::os(MP_EHOSTUNREACH);
   if (to == nullptr && !connected_) {
@@ -181,7 +182,7 @@ Result<size_t> UdpSocket::send_datagram(const uint8_t* data, size_t len, const E
   if (destination.ip.is_limited_broadcast() && !broadcast_) {
     return Error::os(MP_EINVAL);  // lwIP's IP_SOF_BROADCAST filter: ERR_VAL
   }
-  if (!limits_.loopback) {
+  if (!limits_->loopback) {
     switch (stack_->self_route_locked(destination, MP_SOCK_DGRAM)) {
       case Stack::SelfRoute::loopback:
         return Error::os(MP_EHOSTUNREACH);  // no loopback interface: ip_route fails (ERR_RTE)
@@ -303,7 +304,7 @@ void UdpSocket::arrive(const uint8_t* data, size_t size, const sockaddr* from) {
 
 // udp_raw_incoming: the datagram reaches the pcb's queue, or is dropped when it is full.
 void UdpSocket::deliver(Datagram datagram) {
-  if (queue_.size() >= limits_.udp_queue) {
+  if (queue_.size() >= limits_->udp_queue) {
     trace_event("datagram-dropped", static_cast<int64_t>(datagram.data.size()));
     return;
   }
@@ -455,7 +456,7 @@ std::optional<Result<size_t>> UdpSocket::receive_turn(uint8_t* buf, size_t len, 
   if (handle_ == nullptr || draining_ || !incoming_.empty() || !outgoing_.empty())
     return std::nullopt;
   const Link& link = stack_->link();
-  if (link.shaped() || !link.up() || limits_.udp_queue == 0) return std::nullopt;
+  if (link.shaped() || !link.up() || limits_->udp_queue == 0) return std::nullopt;
   if (!stack_->loop_serves_only(reinterpret_cast<uv_handle_t*>(handle_))) return std::nullopt;
   uv_os_fd_t fd;
   if (uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd) != 0) return std::nullopt;

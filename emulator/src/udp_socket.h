@@ -16,7 +16,8 @@ namespace mpsock {
 
 class UdpSocket final : public Socket {
  public:
-  static std::shared_ptr<UdpSocket> create(std::shared_ptr<Stack> stack, int af, const Profile& limits);
+  static std::shared_ptr<UdpSocket> create(std::shared_ptr<Stack> stack, int af,
+                                           std::shared_ptr<const Profile> limits);
   ~UdpSocket() override;
 
   int poll_locked(int requested) override;
@@ -52,7 +53,7 @@ class UdpSocket final : public Socket {
     Clock::time_point arrives;
   };
 
-  UdpSocket(std::shared_ptr<Stack> stack, int af, const Profile& limits);
+  UdpSocket(std::shared_ptr<Stack> stack, int af, std::shared_ptr<const Profile> limits);
 
   Status open_handle(int family);
   void close_handle();

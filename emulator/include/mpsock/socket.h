@@ -71,7 +71,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
   int family() const { return family_; }
   Stack& stack() { return *stack_; }
   // The profile the socket was created under; its limits stay with the socket.
-  const Profile& limits() const { return limits_; }
+  const Profile& limits() const { return *limits_; }
 
   // A number for traces, unique within the stack.
   int id() const { return id_; }
@@ -193,7 +193,9 @@ class Socket : public std::enable_shared_from_this<Socket> {
   int id_ = 0;
   const int family_;
   const int type_;
-  Profile limits_;  // the profile at creation
+  // The profile at creation, shared with the stack and the other sockets made under it (a
+  // profile holds the board's module lists and facts, too much to copy per socket).
+  std::shared_ptr<const Profile> limits_;
   bool closed_ = false;
   int64_t recv_timeout_ms_ = -1;
   int64_t send_timeout_ms_ = -1;

@@ -131,6 +131,16 @@ class Stack : public std::enable_shared_from_this<Stack> {
   // `fd` (the caller's socket, which the loop does not watch for room) can take more.
   WaitOutcome wait_writing_directly(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
                                     const std::function<bool()>& ready, int fd);
+  // As wait(), for a caller whose `ready` waits for the kernel's count of unacknowledged bytes
+  // to fall (a send waiting for room in a camera-sized send buffer). ACKs come with no event;
+  // the ACK check (a timer of the loop, so every millisecond at best) wakes every waiter when
+  // it sees them, and this caller also looks again on its own after 50 us, 100, 200, 400 and
+  // 800 us, then leaves it to the ACK check: on loopback the ACK is back microseconds after the
+  // peer reads, and a sender that waited a whole millisecond for each send buffer's worth would
+  // move a camera-sized buffer (6400 bytes) per millisecond. It adds five looks to a wait,
+  // never removes a wake-up.
+  WaitOutcome wait_for_acks(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
+                            const std::function<bool()>& ready);
   // With the lock held: handles whatever the network has ready, without blocking.
   void pump();
   // With the lock held: how many times the loop has run. A handle's watcher is in the kernel's
@@ -226,11 +236,11 @@ class Stack : public std::enable_shared_from_this<Stack> {
   void remove_waiter(Waiter* waiter);
   WaitOutcome wait_with(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
                         const std::function<bool()>& ready, bool ready_before_pump,
-                        int writable_fd = -1, bool turn_done = false);
+                        int writable_fd = -1, bool turn_done = false, int64_t look_again_us = 0);
 
   mutable std::mutex mutex_;
   uv_loop_t loop_{};
-  Profile profile_;
+  std::shared_ptr<const Profile> profile_;  // shared with the sockets made under it
   std::unique_ptr<Resolver> resolver_;
   std::unique_ptr<BufferPool> buffers_;
   InterruptSource* interrupts_ = nullptr;

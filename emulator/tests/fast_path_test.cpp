@@ -1,0 +1,155 @@
+// The shortcuts a call takes when the kernel can satisfy it at once (a connect the kernel
+// settles in connect(2), a close with no turn of the loop), and what they must still do when
+// it cannot.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "mpsock/poller.h"
+#include "peer.h"
+
+namespace mpsock {
+namespace {
+
+using namespace mpsock::test;
+
+// A native listener whose accept queue is full: the kernel drops the next SYN, and the
+// client's TCP sends it again after a second (Linux's initial RTO).
+struct FullListener {
+  Fd listener = tcp_listener(0);
+  uint16_t port = local_port(listener.get());
+  Fd queued = tcp_connect(port);  // the one connection a backlog of 0 holds
+};
+
+TEST(FastPath, ConnectTheKernelSettlesLaterStillCompletesAfterItsTimeout) {
+  FullListener full;
+  ASSERT_TRUE(full.queued.get() >= 0);
+  auto stack = Stack::create();
+  auto s = open(stack, MP_SOCK_STREAM);
+  s->set_timeout_ms(200);
+  Status connected = s->connect(endpoint(full.port));
+  ASSERT_FALSE(connected);
+  EXPECT_TRUE(connected.error().is_os(MP_ETIMEDOUT)) << connected.error().code;
+  // The attempt goes on: once the queue has room, the retried SYN gets through and the
+  // connection shows as POLLOUT to a poll that waits for it.
+  Fd first = tcp_accept(full.listener.get());
+  ASSERT_TRUE(first.get() >= 0);
+  Poller poller(stack);
+  poller.add_socket(1, s, MP_POLLOUT);
+  auto ready = poller.poll(5000, false);
+  ASSERT_TRUE(ready);
+  ASSERT_EQ(ready->size(), 1u);
+  EXPECT_EQ((*ready)[0].events, MP_POLLOUT);
+  auto peer = s->peer_endpoint();
+  ASSERT_TRUE(peer);
+  EXPECT_EQ(peer->port, full.port);
+  EXPECT_TRUE(tcp_accept(full.listener.get()).get() >= 0);
+}
+
+TEST(FastPath, BlockingConnectWaitsForAHandshakeTheKernelSettlesLater) {
+  FullListener full;
+  ASSERT_TRUE(full.queued.get() >= 0);
+  auto stack = Stack::create();
+  auto s = open(stack, MP_SOCK_STREAM);
+  std::thread make_room([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    Fd first = tcp_accept(full.listener.get());
+  });
+  const auto start = std::chrono::steady_clock::now();
+  Status connected = s->connect(endpoint(full.port));
+  make_room.join();
+  ASSERT_TRUE(connected) << connected.error().code;
+  // It waited for the SYN's retransmission, not for nothing.
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(100));
+  const std::string ping = "ping";
+  ASSERT_TRUE(s->send(reinterpret_cast<const uint8_t*>(ping.data()), ping.size()));
+  Fd accepted = tcp_accept(full.listener.get());
+  ASSERT_TRUE(accepted.get() >= 0);
+  EXPECT_EQ(recv_exactly(accepted.get(), 4), "ping");
+}
+
+TEST(FastPath, RefusedDirectConnectIsConnReset) {
+  uint16_t port = 0;
+  {
+    Fd closed = tcp_listener();
+    port = local_port(closed.get());
+  }
+  auto stack = Stack::create();
+  auto s = open(stack, MP_SOCK_STREAM);
+  s->set_timeout_ms(2000);
+  Status connected = s->connect(endpoint(port));
+  ASSERT_FALSE(connected);
+  EXPECT_TRUE(connected.error().is_os(MP_ECONNRESET)) << connected.error().code;
+}
+
+// Under a camera profile a receive reads the loop's share itself (a window's worth, queued):
+// a reset that read meets is the connection's error, reported once, not lost.
+TEST(FastPath, ResetMetByTheReceivesOwnReadIsReported) {
+  Connected c;  // the default profile, a camera's
+  ASSERT_TRUE(c.ok());
+  c.client->set_timeout_ms(5000);
+  ASSERT_TRUE(send_all(c.server.get(), std::string(3000, 'x')));
+  uint8_t buf[1000];
+  auto first = c.client->recv(buf, sizeof(buf), 0);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(*first, c.client->limits().tcp_mss);
+  reset_close(c.server);
+  int error = 0;
+  for (int i = 0; i < 20 && error == 0; ++i) {
+    auto got = c.client->recv(buf, sizeof(buf), 0);
+    if (!got) error = got.error().code;
+  }
+  EXPECT_EQ(error, MP_ECONNRESET);
+  auto after = c.client->recv(buf, sizeof(buf), 0);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(*after, 0u);  // then EOF
+}
+
+// A sender waiting for ACKs looks again on its own a few times, soon, then leaves it to the
+// ACK check (which here never runs: nothing arms it), and sleeps out its deadline.
+TEST(FastPath, AWaitForAcksLooksAgainSoonAFewTimesThenSleeps) {
+  auto stack = Stack::create();
+  std::unique_lock<std::mutex> lock(stack->mutex());
+  int looks = 0;
+  const auto start = std::chrono::steady_clock::now();
+  const WaitOutcome outcome = stack->wait_for_acks(lock, Deadline::after_ms(300), [&] {
+    ++looks;
+    return false;
+  });
+  EXPECT_EQ(outcome, WaitOutcome::timed_out);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300));
+  // The first look, one after each of 50, 100, 200, 400 and 800 us, and the last at the
+  // deadline; no more.
+  EXPECT_EQ(looks, 7);
+  // A plain wait looks first and at the deadline, and sleeps in between.
+  looks = 0;
+  stack->wait(lock, Deadline::after_ms(20), [&] {
+    ++looks;
+    return false;
+  });
+  EXPECT_EQ(looks, 2);
+}
+
+int handles_in(Stack& stack) {
+  std::lock_guard<std::mutex> guard(stack.mutex());
+  int count = 0;
+  uv_walk(stack.loop(), [](uv_handle_t*, void* arg) { ++*static_cast<int*>(arg); }, &count);
+  return count;
+}
+
+TEST(FastPath, SocketsClosedWithoutAWaitAreFreedAtOnce) {
+  auto stack = Stack::create();
+  const int before = handles_in(*stack);
+  for (int i = 0; i < 100; ++i) {
+    auto s = open(stack, MP_SOCK_DGRAM);
+    ASSERT_TRUE(s->bind(endpoint(0)));
+    s->close();
+  }
+  // No call ever waited: each close ran the turn that frees its handle (the handle's socket
+  // holds the stack, so a handle left for a later turn could keep both alive for good).
+  EXPECT_EQ(handles_in(*stack) - before, 0);
+}
+
+}  // namespace
+}  // namespace mpsock
