@@ -17,29 +17,11 @@ Prints one line, `PORTS echo=N sink=N source=N accept=N udp=N hold=N`, then serv
 
 import selectors
 import socket
-import sys
 import threading
 
-BULK_PIECE = 1 << 20  # what the source writes per call and the sink reads per call
+from serving import listener, read_header, receive_bulk, send_bulk, serve_until_stdin_closes
+
 LISTEN_BACKLOG = 4096
-
-
-def listener():
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    server.bind(("127.0.0.1", 0))
-    server.listen(LISTEN_BACKLOG)
-    return server
-
-
-def read_header(conn):
-    line = b""
-    while not line.endswith(b"\n"):
-        piece = conn.recv(1)
-        if not piece:
-            return None
-        line += piece
-    return int(line)
 
 
 def serve_echo(conn):
@@ -53,15 +35,8 @@ def serve_echo(conn):
 
 def serve_sink(conn):
     size = read_header(conn)
-    if size is None:
+    if size is None or not receive_bulk(conn, size):
         return
-    buffer = bytearray(BULK_PIECE)
-    left = size
-    while left > 0:
-        got = conn.recv_into(buffer, min(left, BULK_PIECE))
-        if got == 0:
-            return
-        left -= got
     conn.sendall(b"k")
     conn.recv(1)  # until the client closes
 
@@ -70,12 +45,7 @@ def serve_source(conn):
     size = read_header(conn)
     if size is None:
         return
-    piece = memoryview(bytes(BULK_PIECE))
-    left = size
-    while left > 0:
-        n = min(left, BULK_PIECE)
-        conn.sendall(piece[:n])
-        left -= n
+    send_bulk(conn, size)
     conn.recv(1)  # until the client closes
 
 
@@ -130,11 +100,11 @@ def main():
     services = {}
     threads = []
     for name, handler in (("echo", serve_echo), ("sink", serve_sink), ("source", serve_source)):
-        server = listener()
+        server = listener(LISTEN_BACKLOG)
         services[name] = server.getsockname()[1]
         threads.append(threading.Thread(target=per_connection, args=(server, handler), daemon=True))
     for name, loop in (("accept", serve_accept), ("hold", serve_hold)):
-        server = listener()
+        server = listener(LISTEN_BACKLOG)
         services[name] = server.getsockname()[1]
         threads.append(threading.Thread(target=loop, args=(server,), daemon=True))
     udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -144,8 +114,7 @@ def main():
 
     for thread in threads:
         thread.start()
-    print("PORTS " + " ".join("%s=%d" % item for item in sorted(services.items())), flush=True)
-    sys.stdin.read()  # serve until the benchmark closes our standard input
+    serve_until_stdin_closes(services)
 
 
 if __name__ == "__main__":

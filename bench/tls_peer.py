@@ -15,14 +15,14 @@ comparison run the same cipher.
 
 import datetime
 import os
-import socket
 import ssl
-import sys
 import tempfile
 import threading
 
+from serving import listener, read_header, receive_bulk, send_bulk, serve_until_stdin_closes
+
 CIPHER = "ECDHE-ECDSA-AES128-GCM-SHA256"
-BULK_PIECE = 1 << 20  # what the source writes per call and the sink reads per call
+LISTEN_BACKLOG = 64
 
 
 def server_context():
@@ -64,27 +64,10 @@ def server_context():
     return context
 
 
-def read_header(conn):
-    line = b""
-    while not line.endswith(b"\n"):
-        piece = conn.recv(1)
-        if not piece:
-            return None
-        line += piece
-    return int(line)
-
-
 def serve_sink(conn):
     size = read_header(conn)
-    if size is None:
+    if size is None or not receive_bulk(conn, size):
         return
-    buffer = bytearray(BULK_PIECE)
-    left = size
-    while left > 0:
-        got = conn.recv_into(buffer, min(len(buffer), left))
-        if not got:
-            return
-        left -= got
     conn.sendall(b"k")
 
 
@@ -92,12 +75,7 @@ def serve_source(conn):
     size = read_header(conn)
     if size is None:
         return
-    piece = bytes(BULK_PIECE)
-    left = size
-    while left > 0:
-        n = min(len(piece), left)
-        conn.sendall(piece if n == len(piece) else piece[:n])
-        left -= n
+    send_bulk(conn, size)
 
 
 def serve_handshake(conn):
@@ -124,16 +102,12 @@ def serve(server, context, handler):
 
 def main():
     context = server_context()
-    ports = []
+    services = {}
     for name, handler in (("sink", serve_sink), ("source", serve_source), ("handshake", serve_handshake)):
-        server = socket.socket()
-        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        server.bind(("127.0.0.1", 0))
-        server.listen(64)
+        server = listener(LISTEN_BACKLOG)
+        services[name] = server.getsockname()[1]
         threading.Thread(target=serve, args=(server, context, handler), daemon=True).start()
-        ports.append("%s=%d" % (name, server.getsockname()[1]))
-    print("PORTS " + " ".join(ports), flush=True)
-    sys.stdin.read()
+    serve_until_stdin_closes(services)
 
 
 if __name__ == "__main__":
