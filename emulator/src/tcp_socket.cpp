@@ -522,12 +522,15 @@ Status TcpSocket::do_connect(const Endpoint& remote) {
     if (state_ == State::connecting) return Error::os(MP_EINPROGRESS);
     return finish_connect();
   }
-  const WaitOutcome outcome = stack_->wait(lock, Deadline::from_timeout_ms(timeout),
-                                           [this] { return state_ != State::connecting; });
-  if (outcome == WaitOutcome::interrupted) return Error::interrupted();
-  if (outcome == WaitOutcome::timed_out) {
-    // The connection attempt goes on; its completion shows as POLLOUT.
-    return Error::os(MP_ETIMEDOUT);
+  // A direct connect the kernel settled at once has nothing to wait for: no turn of the loop.
+  if (state_ == State::connecting) {
+    const WaitOutcome outcome = stack_->wait(lock, Deadline::from_timeout_ms(timeout),
+                                             [this] { return state_ != State::connecting; });
+    if (outcome == WaitOutcome::interrupted) return Error::interrupted();
+    if (outcome == WaitOutcome::timed_out) {
+      // The connection attempt goes on; its completion shows as POLLOUT.
+      return Error::os(MP_ETIMEDOUT);
+    }
   }
   return finish_connect();
 }
