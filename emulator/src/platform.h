@@ -1,6 +1,6 @@
 // The host calls the core makes beyond libuv's and POSIX's, each behind one function: a
 // non-blocking socket, the kernel's count of unacknowledged bytes, tying a socket to loopback,
-// reading datagrams (one, or several at once), and a wake-up descriptor. Linux's are in
+// reading and sending datagrams, and a wake-up descriptor. Linux's are in
 // platform_linux.cpp. A port to another system implements this header in one file of its own
 // (platform_<system>.cpp, chosen in emulator/CMakeLists.txt); the rest of the core uses only
 // libuv, POSIX sockets and poll(). Errors come back as negative errno values.
@@ -57,6 +57,10 @@ struct DatagramSlot {
 // errno (-EAGAIN when there were none). EINTR is retried.
 inline constexpr int kMostDatagramsAtOnce = 8;
 int receive_datagrams(int fd, DatagramSlot* slots, int count);
+
+// Sends one datagram, to `to` (nullptr: the connected peer's), without waiting: the bytes
+// sent or negative errno. EINTR is retried. Linux: sendto.
+ssize_t send_datagram(int fd, const uint8_t* data, size_t len, const sockaddr* to, socklen_t to_length);
 
 // ---- Waiting ----
 

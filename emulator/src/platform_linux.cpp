@@ -65,6 +65,14 @@ int receive_datagrams(int fd, DatagramSlot* slots, int count) {
   return got;
 }
 
+ssize_t send_datagram(int fd, const uint8_t* data, size_t len, const sockaddr* to, socklen_t to_length) {
+  ssize_t n;
+  do {
+    n = ::sendto(fd, data, len, MSG_DONTWAIT, to, to == nullptr ? 0 : to_length);
+  } while (n < 0 && errno == EINTR);
+  return n < 0 ? -errno : n;
+}
+
 int open_wakeup() {
   const int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   return fd < 0 ? -errno : fd;
