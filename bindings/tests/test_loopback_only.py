@@ -124,6 +124,29 @@ def test_udp_socket_on_the_wildcard_receives_on_loopback_only(desktop):
     s.close()
 
 
+@pytest.mark.parametrize("module_name", ["emu", "desktop"])
+def test_udp_socket_sending_unbound_receives_on_loopback_only(request, module_name):
+    # udp_sendto binds an unbound pcb to the wildcard; on the host that is a bind to the
+    # wildcard as the script's own would make it, not the kernel's own choice (every interface).
+    module = request.getfixturevalue(module_name)
+    echo = native.socket(native.AF_INET, native.SOCK_DGRAM)
+    echo.bind(("127.0.0.1", 0))
+    echo.settimeout(PEER_TIMEOUT)
+    s = module.socket(module.AF_INET, module.SOCK_DGRAM)
+    s.settimeout(PEER_TIMEOUT)
+    s.sendto(b"ping", echo.getsockname())
+    data, sender = echo.recvfrom(64)
+    assert data == b"ping"
+    assert reaches_only_loopback(sender[1]) == set()
+    # The answer still comes back, and so does the next exchange, from the same port.
+    echo.sendto(b"pong", sender)
+    assert s.recv(64) == b"pong"
+    s.sendto(b"again", echo.getsockname())
+    assert echo.recvfrom(64) == (b"again", sender)
+    s.close()
+    echo.close()
+
+
 def test_expose_opts_udp_in_to_every_interface(desktop):
     import mpsock
 

@@ -126,6 +126,13 @@ Status UdpSocket::do_bind(const Endpoint& local) {
   if (bound_) return Error::os(MP_EINVAL);
   Status opened = open_handle(local.ip.family);
   if (!opened) return opened;
+  Status bound = bind_host(local);
+  if (bound) bound_ = true;
+  return bound;
+}
+
+// Binds the kernel socket where `local` maps to on the host (Stack::host_bind).
+Status UdpSocket::bind_host(const Endpoint& local) {
   uv_os_fd_t fd;
   uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd);
   // Unlike a TCP server, a UDP socket on the wildcard or a multicast group keeps that
@@ -146,7 +153,6 @@ Status UdpSocket::do_bind(const Endpoint& local) {
     r = ::bind(fd, host.get(), host.length);
   }
   if (r != 0) return Error::os(firmware_errno_for_bind(-errno));
-  bound_ = true;
   return {};
 }
 
@@ -195,6 +201,19 @@ Result<size_t> UdpSocket::send_datagram(const uint8_t* data, size_t len, const E
   }
   Status opened = open_handle(destination.ip.family);
   if (!opened) return opened.error();
+  if (!bound_ && !connected_ && !bound_implicitly_) {
+    // udp_sendto binds an unbound pcb to the wildcard and a free port; the kernel's sendto
+    // would too, on every interface of the host. For a destination on loopback, bind as the
+    // script's own bind to the wildcard would be (tied to loopback unless exposed), so the
+    // replies come back and nothing from another interface does. A destination off this host
+    // keeps the kernel's choice: its replies come in by the interface the route leaves by.
+    bound_implicitly_ = true;
+    const IpAddress to_host = stack_->host_destination(destination.ip);
+    if (to_host.is_loopback() || to_host.is_multicast()) {
+      Status bound = bind_host(Endpoint{IpAddress::any(handle_family_), 0});
+      if (!bound) return bound.error();  // as udp_sendto returns udp_bind's error
+    }
+  }
   stack_->count_link_bytes(len);
   Link& link = stack_->link();
   if (!link.shaped()) {

@@ -72,6 +72,7 @@ class UdpSocket final : public Socket {
   std::optional<Result<size_t>> receive_turn_one(int fd, uint8_t* buf, size_t len, Endpoint* from,
                                                  bool* turn_done);
   void read_rest_of_turn(int fd, uint8_t* block, int reads);
+  Status bind_host(const Endpoint& local);
   Status set_membership(const std::vector<uint8_t>& request, bool join);
 
   static void on_alloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
@@ -85,6 +86,7 @@ class UdpSocket final : public Socket {
   std::shared_ptr<UdpSocket> self_;
   bool pcb_held_ = true;
   bool bound_ = false;
+  bool bound_implicitly_ = false;  // by the first send of a socket the script did not bind
   bool connected_ = false;
   Endpoint peer_;
   bool reuse_address_ = false;
