@@ -74,6 +74,7 @@ std::shared_ptr<Socket> user_reference(std::shared_ptr<Socket> socket) {
 }
 
 void Socket::close() {
+  std::shared_ptr<Socket> released;  // dropped last, after the lock is given back
   std::lock_guard<std::mutex> guard(stack_->mutex());
   if (closed_) return;
   closed_ = true;
@@ -87,8 +88,13 @@ void Socket::close() {
   stack_->notify_changed();
   // Finish closing the kernel handle now: its close callback, in this turn, drops the
   // socket's hold on itself, and with it the socket's on the stack. Left to a later turn that
-  // may never come, a stack dropped after its last close would never be freed.
-  stack_->pump();
+  // may never come, a stack dropped after its last close would never be freed. A socket that
+  // has let go of itself already needs no turn (TcpSocket::closed_without_turn_locked).
+  if (closed_without_turn_locked(&released)) {
+    stack_->closed_without_turn();
+  } else {
+    stack_->pump();
+  }
 }
 
 bool Socket::closed() const {

@@ -171,7 +171,12 @@ WaitOutcome Stack::wait_with(std::unique_lock<std::mutex>& lock, const Deadline&
 
 void Stack::pump() {
   ++turns_;  // first, so a watcher started during this turn counts from the next
+  closes_without_turn_ = 0;
   uv_run(&loop_, UV_RUN_NOWAIT);
+}
+
+void Stack::closed_without_turn() {
+  if (++closes_without_turn_ >= kClosesPerTurn) pump();
 }
 
 bool Stack::loop_serves_only(const uv_handle_t* handle) const {

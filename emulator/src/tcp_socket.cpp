@@ -82,6 +82,9 @@ TcpSocket::~TcpSocket() { release_pcb(); }
 
 Status TcpSocket::open_handle(const IpAddress& family_of) {
   if (handle_ != nullptr) return {};
+  // uv_tcp_open makes the socket non-blocking once more (a system call for nothing), but
+  // uv_tcp_init_ex's own socket would not be readable and writable for libuv until libuv
+  // connected it, and the connect is made directly (connect_directly).
   const int fd = open_host_socket(family_of, SOCK_STREAM);
   if (fd < 0) return Error::os(MP_ENOMEM);
   auto* handle = new uv_tcp_t;
@@ -106,9 +109,16 @@ void TcpSocket::apply_options(bool just_opened) {
     const int reuse = reuse_address_ ? 1 : 0;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse));
   }
-  // The host connection always sends at once. Its Nagle works on loopback's 64 KiB MSS, so
-  // it would hold the camera's 800-byte segments for the peer's delayed ACK (40 ms) where
-  // lwIP, at its own MSS, sends them; the emulator does the segmenting itself.
+}
+
+// The host connection always sends at once. Its Nagle works on loopback's 64 KiB MSS, so it
+// would hold the camera's 800-byte segments for the peer's delayed ACK (40 ms) where lwIP, at
+// its own MSS, sends them; the emulator does the segmenting itself. Set before the first
+// write rather than at the socket's creation, so a connection that never sends (a connect and
+// close, a listener's accepted sockets inherit it) spends no system call on it.
+void TcpSocket::send_at_once() {
+  if (host_no_delay_ || handle_ == nullptr) return;
+  host_no_delay_ = true;
   uv_tcp_nodelay(handle_, 1);
 }
 
@@ -162,6 +172,8 @@ void TcpSocket::release_pcb() {
 // lwIP's tcp_close: a connection with unread data is reset; one with data still to send
 // finishes sending, and is aborted if that takes longer than the close timeout.
 void TcpSocket::close_locked() {
+  uv_tcp_t* const handle = handle_;
+  const bool listening = state_ == State::listening;
   switch (state_) {
     case State::listening:
       // lwip_socket_free_incoming: connections still waiting in the accept queue are aborted.
@@ -204,6 +216,20 @@ void TcpSocket::close_locked() {
   connect_pending_ = false;
   state_ = State::dead;
   if (!lingering_) release_pcb();
+  // Closed outright with no write in flight (whose callback needs the socket) and no accepted
+  // connection closing with it (each holds itself until its own callback): the handle's close
+  // callback has nothing left to do for the socket but let go of it, so the socket lets go of
+  // itself now and the callback, whenever the loop next turns, frees only the handle.
+  if (handle != nullptr && handle_ == nullptr && !lingering_ && !listening && tx_queued_ == 0) {
+    handle->data = nullptr;
+    closed_alone_ = true;
+  }
+}
+
+bool TcpSocket::closed_without_turn_locked(std::shared_ptr<Socket>* released) {
+  if (!closed_alone_) return false;
+  *released = std::move(self_);
+  return true;
 }
 
 // The rest of the data goes out (through the link first, then the kernel), then FIN; the
@@ -352,6 +378,7 @@ Status TcpSocket::do_listen(int backlog) {
     uv_tcp_bind(handle_, host.get(), 0);
     bound_ = true;
   }
+  send_at_once();  // for the connections it accepts, which inherit it
   const int r = uv_listen(reinterpret_cast<uv_stream_t*>(handle_), backlog < 1 ? 1 : backlog, on_connection);
   if (r != 0) return Error::os(firmware_errno_for_bind(r));
   accept_slots_ = backlog <= 1 ? 1 : static_cast<size_t>(backlog);
@@ -389,6 +416,7 @@ void TcpSocket::take_waiting_connection(bool just_arrived) {
   uv_tcp_init(stack_->loop(), handle);
   handle->data = child.get();
   child->handle_ = handle;
+  child->host_no_delay_ = true;  // inherited from this listener (do_listen)
   child->self_ = child;
   if (uv_accept(reinterpret_cast<uv_stream_t*>(handle_), reinterpret_cast<uv_stream_t*>(handle)) != 0) {
     child->closed_ = true;
@@ -1135,6 +1163,7 @@ void TcpSocket::write_to_host(const uint8_t* data, size_t len) {
     fail(MP_ECONNRESET);
     return;
   }
+  send_at_once();
   stack_->count_link_bytes(len);
   trace_event("data-out", static_cast<int64_t>(len));
   auto* stream = reinterpret_cast<uv_stream_t*>(handle_);
@@ -1228,6 +1257,7 @@ Result<size_t> TcpSocket::send_directly(std::unique_lock<std::mutex>& lock, cons
   const int fd = counts_kernel_unacked_ ? -1 : kernel_fd();
   // Nothing to write (sendall(b"")): a write of no bytes would read as a failed one.
   if (fd < 0 || len == 0) return size_t{0};
+  send_at_once();
   size_t done = 0;
   const auto ready = [&] {
     const bool open = state_ == State::connected || state_ == State::peer_closed;

@@ -48,6 +48,7 @@ class TcpSocket final : public Socket {
   Result<size_t> stream_recv_once(uint8_t* buf, size_t len) override;
   Result<size_t> stream_send_once(const uint8_t* data, size_t len) override;
   void close_locked() override;
+  bool closed_without_turn_locked(std::shared_ptr<Socket>* released) override;
   Result<OptionOutcome> set_option_locked(int option, const OptionValue& value) override;
   int repr_state_locked() const override;
   std::string repr_incoming_locked() const override;
@@ -92,6 +93,7 @@ class TcpSocket final : public Socket {
   void close_handle(bool reset);
   void release_pcb();
   void apply_options(bool just_opened = false);
+  void send_at_once();
 
   Status check_connected_for_send();
   Result<size_t> check_connected_for_recv(bool* finished);
@@ -160,6 +162,11 @@ class TcpSocket final : public Socket {
   bool bound_ = false;
   bool reuse_address_ = false;
   bool no_delay_ = false;
+  // TCP_NODELAY is on for the kernel socket (send_at_once): set before its first write, or
+  // inherited from the listener that accepted it.
+  bool host_no_delay_ = false;
+  // The script's close left nothing for the handle's close callback to do for the socket.
+  bool closed_alone_ = false;
   std::shared_ptr<TcpSocket> self_;
   Endpoint peer_;
 

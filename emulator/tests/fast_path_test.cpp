@@ -3,6 +3,10 @@
 // it cannot.
 #include <gtest/gtest.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <chrono>
 #include <mutex>
 #include <thread>
@@ -177,6 +181,109 @@ TEST(FastPath, SocketsClosedWithoutAWaitAreFreedAtOnce) {
   // No call ever waited: each close ran the turn that frees its handle (the handle's socket
   // holds the stack, so a handle left for a later turn could keep both alive for good).
   EXPECT_EQ(handles_in(*stack) - before, 0);
+}
+
+uint64_t turns_of(Stack& stack) {
+  std::lock_guard<std::mutex> guard(stack.mutex());
+  return stack.turns();
+}
+
+// A connection closed with nothing in flight lets go of itself in the close: no turn of the
+// loop per close (an epoll_wait each), one per Stack::kClosesPerTurn closes to free the
+// handles waiting for it, and nothing keeps the socket or its stack alive meanwhile.
+TEST(FastPath, ConnectionsClosedWithNothingInFlightRunNoTurnEach) {
+  Fd listener = tcp_listener();
+  const uint16_t port = local_port(listener.get());
+  auto stack = Stack::create(*find_profile("desktop"));
+  const int handles_before = handles_in(*stack);
+  const uint64_t turns_before = turns_of(*stack);
+  for (int i = 0; i < 2 * Stack::kClosesPerTurn + 1; ++i) {
+    auto s = open(stack, MP_SOCK_STREAM);
+    ASSERT_TRUE(s->connect(endpoint(port)));
+    s->close();
+    EXPECT_LE(handles_in(*stack) - handles_before, Stack::kClosesPerTurn);
+    Fd accepted = tcp_accept(listener.get());
+    ASSERT_TRUE(accepted.get() >= 0);
+  }
+  EXPECT_EQ(turns_of(*stack) - turns_before, 2u);
+  // The last close left its handle for a later turn; the stack goes all the same.
+  std::weak_ptr<Stack> weak = stack;
+  auto s = open(stack, MP_SOCK_STREAM);
+  ASSERT_TRUE(s->connect(endpoint(port)));
+  s->close();
+  s.reset();
+  stack.reset();
+  EXPECT_TRUE(weak.expired());
+}
+
+// The kernel socket that carries an emulated connection, found by its local port.
+int kernel_socket_at(uint16_t port) {
+  for (int fd = 3; fd < 1024; ++fd) {
+    sockaddr_storage name{};
+    socklen_t length = sizeof(name);
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&name), &length) != 0) continue;
+    if (name.ss_family != AF_INET) continue;
+    int type = 0;
+    socklen_t type_length = sizeof(type);
+    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_length);
+    sockaddr_storage peer{};
+    socklen_t peer_length = sizeof(peer);
+    if (type == SOCK_STREAM && ntohs(reinterpret_cast<sockaddr_in*>(&name)->sin_port) == port &&
+        getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_length) == 0) {
+      return fd;
+    }
+  }
+  return -1;
+}
+
+int no_delay(int fd) {
+  int on = -1;
+  socklen_t length = sizeof(on);
+  getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &length);
+  return on;
+}
+
+// The host connection sends at once (no Nagle) from its first write, and spends no system call
+// on it before: a connection that never sends has it off; one accepted by an emulated
+// listener has it from the listener.
+TEST(FastPath, TheHostConnectionSendsAtOnceFromItsFirstWrite) {
+  Fd listener = tcp_listener();
+  const uint16_t port = local_port(listener.get());
+  auto stack = Stack::create(*find_profile("desktop"));
+  auto s = open(stack, MP_SOCK_STREAM);
+  ASSERT_TRUE(s->connect(endpoint(port)));
+  auto local = s->local_endpoint();
+  ASSERT_TRUE(local);
+  const int fd = kernel_socket_at(local->port);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(no_delay(fd), 0);
+  const std::string ping = "ping";
+  ASSERT_TRUE(s->send(reinterpret_cast<const uint8_t*>(ping.data()), ping.size()));
+  EXPECT_NE(no_delay(fd), 0);
+
+  auto server = open(stack, MP_SOCK_STREAM);
+  ASSERT_TRUE(server->bind(endpoint(0)));
+  ASSERT_TRUE(server->listen(1));
+  auto server_port = server->local_endpoint();
+  ASSERT_TRUE(server_port);
+  Fd client = tcp_connect(server_port->port);
+  ASSERT_TRUE(client.get() >= 0);
+  server->set_timeout_ms(5000);
+  auto accepted = server->accept();
+  ASSERT_TRUE(accepted);
+  const int client_port = local_port(client.get());
+  int accepted_fd = -1;
+  for (int fd2 = 3; fd2 < 1024 && accepted_fd < 0; ++fd2) {
+    sockaddr_storage peer{};
+    socklen_t length = sizeof(peer);
+    if (fd2 != client.get() && getpeername(fd2, reinterpret_cast<sockaddr*>(&peer), &length) == 0 &&
+        peer.ss_family == AF_INET &&
+        ntohs(reinterpret_cast<sockaddr_in*>(&peer)->sin_port) == client_port) {
+      accepted_fd = fd2;
+    }
+  }
+  ASSERT_GE(accepted_fd, 0);
+  EXPECT_NE(no_delay(accepted_fd), 0);
 }
 
 }  // namespace

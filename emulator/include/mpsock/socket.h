@@ -177,6 +177,13 @@ class Socket : public std::enable_shared_from_this<Socket> {
   virtual Result<size_t> stream_send_once(const uint8_t* data, size_t len) = 0;
 
   virtual void close_locked() = 0;
+  // After close_locked: true when the close is complete without a turn of the loop, with the
+  // socket's hold on itself (if any) moved to *released, for the caller to drop once the stack
+  // lock is given back. False (the default) when a turn has to finish it.
+  virtual bool closed_without_turn_locked(std::shared_ptr<Socket>* released) {
+    (void)released;
+    return false;
+  }
   Result<OptionOutcome> set_option_checked(int option, const OptionValue& value);
   virtual Result<OptionOutcome> set_option_locked(int option, const OptionValue& value) = 0;
   virtual int repr_state_locked() const = 0;
