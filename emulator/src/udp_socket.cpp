@@ -483,19 +483,29 @@ std::optional<Result<size_t>> UdpSocket::receive_turn(uint8_t* buf, size_t len, 
   if (!stack_->loop_serves_only(reinterpret_cast<uv_handle_t*>(handle_))) return std::nullopt;
   uv_os_fd_t fd;
   if (uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd) != 0) return std::nullopt;
-  if (limits_->udp_queue >= static_cast<size_t>(kDatagramsPerTurn)) {
-    return receive_turn_one(fd, buf, len, from, turn_done);
-  }
-  // The turn's first two reads in one call: the first datagram into `buf`, the second (when
-  // there is one) into a block. The first one's own size comes back even when it is cut to
-  // `len`; no datagram is longer than a block.
-  std::unique_ptr<uint8_t[]> block = stack_->buffers().take();
+  // The turn's first read takes the first datagram into `buf`; its own size comes back even
+  // when it is cut to `len`. With a queue shorter than a turn's reads, the second read comes in
+  // the same call, into a block (no datagram is longer than one), and the turn goes on behind
+  // it, dropping what the queue has no room for. With room for a whole turn (the desktop
+  // profile's queue) the turn would drop nothing, so what follows the first datagram can as
+  // well wait in the kernel for the next receive, as it does for a receive that waited
+  // (receive_directly): one recvmsg instead of a recvmmsg of two, most of a microsecond less
+  // per request and response.
   platform::DatagramSlot slots[2];
   slots[0].buf = buf;
   slots[0].len = len;
-  slots[1].buf = block.get();
-  slots[1].len = BufferPool::kBlockSize;
-  const int got = platform::receive_datagrams(fd, slots, 2);
+  std::unique_ptr<uint8_t[]> block;
+  int got;
+  if (limits_->udp_queue >= static_cast<size_t>(kDatagramsPerTurn)) {
+    const ssize_t n = platform::receive_datagram(fd, buf, len, &slots[0].sender, {false, true});
+    got = n < 0 ? static_cast<int>(n) : 1;
+    if (n >= 0) slots[0].size = static_cast<size_t>(n);
+  } else {
+    block = stack_->buffers().take();
+    slots[1].buf = block.get();
+    slots[1].len = BufferPool::kBlockSize;
+    got = platform::receive_datagrams(fd, slots, 2);
+  }
   if (got <= 0) {
     stack_->buffers().give(std::move(block));
     if (got == 0 || got == -EAGAIN || got == -EWOULDBLOCK) {
@@ -527,29 +537,6 @@ std::optional<Result<size_t>> UdpSocket::receive_turn(uint8_t* buf, size_t len, 
     queue_.pop_front();
   }
   stack_->buffers().give(std::move(block));
-  return Result<size_t>(std::min(size, len));
-}
-
-// receive_turn when the queue has room for all a turn reads (the desktop profile's): the turn
-// would drop nothing, so what it would queue behind the first datagram can as well wait in the
-// kernel for the next receive, as it does for a receive that waited (receive_directly). One
-// recvmsg instead of a recvmmsg of two saves most of a microsecond per request and response.
-std::optional<Result<size_t>> UdpSocket::receive_turn_one(int fd, uint8_t* buf, size_t len,
-                                                          Endpoint* from, bool* turn_done) {
-  sockaddr_storage sender{};
-  const ssize_t n = platform::receive_datagram(fd, buf, len, &sender, {false, true});
-  if (n == -EAGAIN || n == -EWOULDBLOCK) {
-    *turn_done = stack_->turns() > receiving_from_turn_;
-    return std::nullopt;
-  }
-  // An ICMP error ends the turn; the receive reads the kernel's next datagram (receive_turn).
-  if (n < 0) return receive_directly(buf, len, 0, from);
-  const size_t size = static_cast<size_t>(n);
-  stack_->count_link_bytes(size);
-  trace_event("datagram-in", static_cast<int64_t>(size));
-  fire_event_locked();
-  stack_->notify_changed();
-  if (from != nullptr) *from = from_host_address(reinterpret_cast<const sockaddr*>(&sender));
   return Result<size_t>(std::min(size, len));
 }
 

@@ -69,8 +69,6 @@ class UdpSocket final : public Socket {
   std::optional<Result<size_t>> receive_directly(uint8_t* buf, size_t len, int flags, Endpoint* from);
   std::optional<Result<size_t>> receive_turn(uint8_t* buf, size_t len, Endpoint* from,
                                              bool* turn_done);
-  std::optional<Result<size_t>> receive_turn_one(int fd, uint8_t* buf, size_t len, Endpoint* from,
-                                                 bool* turn_done);
   void read_rest_of_turn(int fd, uint8_t* block, int reads);
   Status bind_host(const Endpoint& local);
   Status set_membership(const std::vector<uint8_t>& request, bool join);
