@@ -125,10 +125,16 @@ def test_udp_socket_on_the_wildcard_receives_on_loopback_only(desktop):
 
 
 @pytest.mark.parametrize("module_name", ["emu", "desktop"])
-def test_udp_socket_sending_unbound_receives_on_loopback_only(request, module_name):
+@pytest.mark.parametrize("shaped", [False, True], ids=["unshaped", "shaped"])
+def test_udp_socket_sending_unbound_receives_on_loopback_only(request, module_name, shaped):
     # udp_sendto binds an unbound pcb to the wildcard; on the host that is a bind to the
     # wildcard as the script's own would make it, not the kernel's own choice (every interface).
+    # The same through a shaped link, where the datagram waits on the link before the kernel.
     module = request.getfixturevalue(module_name)
+    if shaped:
+        import mpsock
+
+        mpsock._mpsock.set_conditions(latency_ms=20, bandwidth_bps=1e6)
     echo = native.socket(native.AF_INET, native.SOCK_DGRAM)
     echo.bind(("127.0.0.1", 0))
     echo.settimeout(PEER_TIMEOUT)
