@@ -8,6 +8,7 @@
 #include <climits>
 #include <cmath>
 #include <string>
+#include <string_view>
 
 #include "dropped_sockets.h"
 #include "mpsock/resolver.h"
@@ -53,23 +54,29 @@ Endpoint parse_endpoint(pyb::handle address, bool ipv6) {
     PyErr_Format(PyExc_TypeError, "object '%s' isn't a tuple or list", Py_TYPE(address.ptr())->tp_name);
     throw pyb::error_already_set();
   }
-  pyb::sequence items = pyb::reinterpret_borrow<pyb::sequence>(address);
-  const size_t n = items.size();
+  // Borrowed items: nothing below runs Python code while they are held.
+  PyObject* raw = address.ptr();
+  const bool tuple = PyTuple_Check(raw);
+  const size_t n = static_cast<size_t>(tuple ? PyTuple_GET_SIZE(raw) : PyList_GET_SIZE(raw));
+  auto item = [&](size_t i) { return pyb::handle(tuple ? PyTuple_GET_ITEM(raw, i) : PyList_GET_ITEM(raw, i)); };
   if (n != 2 && !(ipv6 && n == 4)) {
     PyErr_SetString(PyExc_ValueError, "tuple/list has wrong length");
     throw pyb::error_already_set();
   }
-  pyb::object host = items[0];
-  std::string text;
-  if (PyUnicode_Check(host.ptr())) {
-    text = host.cast<std::string>();
-  } else if (PyBytes_Check(host.ptr())) {
-    text = std::string(PyBytes_AS_STRING(host.ptr()), static_cast<size_t>(PyBytes_GET_SIZE(host.ptr())));
+  PyObject* host = item(0).ptr();
+  std::string_view text;
+  if (PyUnicode_Check(host)) {
+    Py_ssize_t length = 0;
+    const char* utf8 = PyUnicode_AsUTF8AndSize(host, &length);  // kept by the str: no copy
+    if (utf8 == nullptr) throw pyb::error_already_set();
+    text = std::string_view(utf8, static_cast<size_t>(length));
+  } else if (PyBytes_Check(host)) {
+    text = std::string_view(PyBytes_AS_STRING(host), static_cast<size_t>(PyBytes_GET_SIZE(host)));
   } else {
-    PyErr_Format(PyExc_TypeError, "can't convert '%s' object to str implicitly", Py_TYPE(host.ptr())->tp_name);
+    PyErr_Format(PyExc_TypeError, "can't convert '%s' object to str implicitly", Py_TYPE(host)->tp_name);
     throw pyb::error_already_set();
   }
-  const int64_t port = to_int(items[1]);
+  const int64_t port = to_int(item(1));
   std::optional<IpAddress> ip = IpAddress::parse(text, ipv6);
   if (!ip) {
     // A host name here is an error on the camera: resolve it with getaddrinfo first.
@@ -82,11 +89,11 @@ Endpoint parse_endpoint(pyb::handle address, bool ipv6) {
     throw pyb::error_already_set();
   }
   if (n == 4) {
-    if (to_int(items[2]) != 0) {
+    if (to_int(item(2)) != 0) {
       PyErr_SetString(PyExc_ValueError, "flowinfo must be 0");
       throw pyb::error_already_set();
     }
-    const int64_t scope = to_int(items[3]);
+    const int64_t scope = to_int(item(3));
     if (scope < 0 || scope > UINT32_MAX) {
       PyErr_SetString(PyExc_ValueError, "scope id out of range");
       throw pyb::error_already_set();

@@ -44,6 +44,10 @@ IpAddress IpAddress::loopback_like(const IpAddress& ip) {
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+// lwIP's own ASCII tests (lwip_isdigit and friends), not the C library's locale-aware ones:
+// every connect and sendto parses its address.
+bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool is_hex_letter(unsigned char c) { return (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 // BSD inet_aton grammar, as lwIP's ip4addr_aton implements it: up to four numbers separated
 // by dots, each decimal, octal (leading 0) or hex (0x); the last one fills the remaining bytes.
@@ -54,7 +58,7 @@ std::optional<IpAddress> parse_ipv4(std::string_view text) {
   size_t i = 0;
   uint32_t value = 0;
   for (;;) {
-    if (i >= text.size() || !std::isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
+    if (i >= text.size() || !is_digit(static_cast<unsigned char>(text[i]))) return std::nullopt;
     value = 0;
     uint32_t base = 10;
     if (text[i] == '0') {
@@ -68,10 +72,10 @@ std::optional<IpAddress> parse_ipv4(std::string_view text) {
     }
     for (; i < text.size(); ++i) {
       const unsigned char c = static_cast<unsigned char>(text[i]);
-      if (std::isdigit(c) && (base != 8 || c < '8')) {
+      if (is_digit(c) && (base != 8 || c < '8')) {
         value = value * base + (c - '0');
-      } else if (base == 16 && std::isxdigit(c)) {
-        value = (value << 4) | static_cast<uint32_t>(std::tolower(c) - 'a' + 10);
+      } else if (base == 16 && is_hex_letter(c)) {
+        value = (value << 4) | static_cast<uint32_t>((c | 0x20) - 'a' + 10);
       } else {
         break;
       }

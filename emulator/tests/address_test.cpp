@@ -41,6 +41,12 @@ TEST(AddressParse, InetAtonShortForms) {
   EXPECT_EQ(parsed("2130706433"), "127.0.0.1");
 }
 
+TEST(AddressParse, HexPartsTakeLettersInEitherCase) {
+  EXPECT_EQ(parsed("0xA.0xb.0XC.0xdF"), "10.11.12.223");
+  EXPECT_EQ(parsed("0xg.0.0.1"), "invalid");
+  EXPECT_EQ(parsed("0x1G"), "invalid");
+}
+
 TEST(AddressParse, TrailingWhiteSpaceEndsTheAddress) { EXPECT_EQ(parsed("1.2.3.4 junk"), "1.2.3.4"); }
 
 TEST(AddressParse, RejectsOutOfRangeAndNames) {
