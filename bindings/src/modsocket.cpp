@@ -203,11 +203,35 @@ void socket_sendall(pyb::handle self, pyb::handle data) {
   check(without_gil([&] { return s.sendall(buffer.data, buffer.size); }));
 }
 
+// parse_endpoint, skipped when the (host, port) pair names the host object and port of the
+// socket's last destination: a client sends to one address over and over.
+const Endpoint& destination(PySocket& socket, pyb::handle address, bool ipv6) {
+  PyObject* raw = address.ptr();
+  if (PyTuple_CheckExact(raw) && PyTuple_GET_SIZE(raw) == 2 && socket.sent_to_host &&
+      PyTuple_GET_ITEM(raw, 0) == socket.sent_to_host.ptr()) {
+    PyObject* port = PyTuple_GET_ITEM(raw, 1);
+    int overflow = 0;  // an int too big for long long is not the port, and raises nothing here
+    if (PyLong_CheckExact(port) && PyLong_AsLongLongAndOverflow(port, &overflow) == socket.sent_to_port) {
+      return socket.sent_to;
+    }
+  }
+  socket.sent_to = parse_endpoint(address, ipv6);
+  // Only a 2-tuple's str or bytes host is remembered: a list's item can be replaced.
+  if (PyTuple_CheckExact(raw) && PyTuple_GET_SIZE(raw) == 2) {
+    socket.sent_to_host = pyb::reinterpret_borrow<pyb::object>(PyTuple_GET_ITEM(raw, 0));
+    socket.sent_to_port = socket.sent_to.port;
+  } else {
+    socket.sent_to_host = pyb::object();
+  }
+  return socket.sent_to;
+}
+
 size_t socket_sendto(pyb::handle self, pyb::handle data, pyb::handle address) {
   Buffer buffer;
   get_read_buffer(data, &buffer);
-  Socket& s = core(self);
-  const Endpoint to = parse_endpoint(address, s.limits().ipv6);
+  PySocket& py_socket = self_of(self);
+  Socket& s = *py_socket.socket;
+  const Endpoint to = destination(py_socket, address, s.limits().ipv6);
   return check(without_gil([&] { return s.sendto(buffer.data, buffer.size, to); }));
 }
 
@@ -239,7 +263,12 @@ pyb::tuple socket_recvfrom(pyb::handle self, pyb::handle size, PyObject* flags) 
   pyb::bytes data = receive_bytes(receive_capacity(s, n), [&](uint8_t* buf, size_t capacity) {
     return s.recvfrom(buf, capacity, f, &from);
   });
-  return pyb::make_tuple(data, format_endpoint(from));
+  PySocket& py_socket = self_of(self);
+  if (!py_socket.heard_from_tuple || !(py_socket.heard_from == from)) {
+    py_socket.heard_from_tuple = format_endpoint(from);
+    py_socket.heard_from = from;
+  }
+  return pyb::make_tuple(data, py_socket.heard_from_tuple);
 }
 
 // ---- The calls of every message, without pybind11's dispatcher ----

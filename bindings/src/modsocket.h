@@ -12,10 +12,20 @@
 
 namespace mpsock::py {
 
-// The Python socket object: the core socket plus what only Python has (the event callback).
+// The Python socket object: the core socket plus what only Python has (the event callback,
+// and the address objects a request/response exchange would otherwise convert on every call).
 struct PySocket {
   std::shared_ptr<Socket> socket;
   std::shared_ptr<SocketCallback> callback;
+  // sendto's last destination: its host object (held, so the pointer stays its own), port and
+  // what they parsed to.
+  pybind11::object sent_to_host;
+  int64_t sent_to_port = -1;
+  Endpoint sent_to;
+  // recvfrom's last sender and the (host, port) tuple made for it. Tuples and their items are
+  // immutable, so every datagram from that sender can return the same one.
+  Endpoint heard_from;
+  pybind11::object heard_from_tuple;
   PySocket() = default;
   explicit PySocket(std::shared_ptr<Socket> s) : socket(std::move(s)) {}
   virtual ~PySocket();

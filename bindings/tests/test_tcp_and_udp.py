@@ -6,6 +6,8 @@ import time
 
 import pytest
 
+import mpsock
+
 from native_peers import PEER_TIMEOUT, free_port
 
 
@@ -125,6 +127,50 @@ def test_udp_round_trip_and_truncation(emu):
     assert s.recvfrom(100) == (b"second", peer.getsockname())
     s.close()
     peer.close()
+
+
+@pytest.mark.parametrize("profile", ["openmv-rt1062", "desktop"])
+def test_udp_addresses_follow_each_call(profile):
+    # A socket remembers its last destination and last sender to skip their conversion; the
+    # same host object with another port, the other peer, a list and a bytes host must each
+    # still go, and come back, where they say.
+    from mpsock.modules import socket_module
+
+    mpsock.use_profile(profile)
+    emu = socket_module()
+    peers = []
+    for _ in range(2):
+        peer = native.socket(native.AF_INET, native.SOCK_DGRAM)
+        peer.bind(("127.0.0.1", 0))
+        peer.settimeout(PEER_TIMEOUT)
+        peers.append(peer)
+    host = "127.0.0.1"
+    ports = [peer.getsockname()[1] for peer in peers]
+    s = emu.socket(emu.AF_INET, emu.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    s.settimeout(PEER_TIMEOUT)
+    sends = [
+        ((host, ports[0]), 0),
+        ((host, ports[0]), 0),
+        ((host, ports[1]), 1),  # the same host object, another port
+        ([host, ports[0]], 0),  # a list
+        ((b"127.0.0.1", ports[1]), 1),  # a bytes host
+        ((host, ports[1]), 1),
+        ((host, ports[0] + 65536 * 2**64), None),  # a port too big to be any port
+    ]
+    for i, (address, to) in enumerate(sends):
+        if to is None:
+            with pytest.raises((OverflowError, ValueError)):
+                s.sendto(b"x", address)
+            continue
+        assert s.sendto(b"n%d" % i, address) == 2
+        data, sender = peers[to].recvfrom(10)
+        assert data == b"n%d" % i
+        peers[to].sendto(b"r%d" % i, sender)
+        assert s.recvfrom(10) == (b"r%d" % i, ("127.0.0.1", ports[to]))
+    s.close()
+    for peer in peers:
+        peer.close()
 
 
 def test_udp_queue_drops_beyond_four(emu):
