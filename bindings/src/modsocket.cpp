@@ -203,27 +203,43 @@ void socket_sendall(pyb::handle self, pyb::handle data) {
   check(without_gil([&] { return s.sendall(buffer.data, buffer.size); }));
 }
 
+AddressMemo& address_memo(PySocket& socket) {
+  if (!socket.addresses) socket.addresses = std::make_unique<AddressMemo>();
+  return *socket.addresses;
+}
+
 // parse_endpoint, skipped when the (host, port) pair names the host object and port of the
 // socket's last destination: a client sends to one address over and over.
-const Endpoint& destination(PySocket& socket, pyb::handle address, bool ipv6) {
+Endpoint destination(PySocket& socket, pyb::handle address, bool ipv6) {
+  AddressMemo& memo = address_memo(socket);
   PyObject* raw = address.ptr();
-  if (PyTuple_CheckExact(raw) && PyTuple_GET_SIZE(raw) == 2 && socket.sent_to_host &&
-      PyTuple_GET_ITEM(raw, 0) == socket.sent_to_host.ptr()) {
+  if (PyTuple_CheckExact(raw) && PyTuple_GET_SIZE(raw) == 2 && memo.sent_to_host &&
+      PyTuple_GET_ITEM(raw, 0) == memo.sent_to_host.ptr()) {
     PyObject* port = PyTuple_GET_ITEM(raw, 1);
     int overflow = 0;  // an int too big for long long is not the port, and raises nothing here
-    if (PyLong_CheckExact(port) && PyLong_AsLongLongAndOverflow(port, &overflow) == socket.sent_to_port) {
-      return socket.sent_to;
+    if (PyLong_CheckExact(port) && PyLong_AsLongLongAndOverflow(port, &overflow) == memo.sent_to_port) {
+      return memo.sent_to;
     }
   }
-  socket.sent_to = parse_endpoint(address, ipv6);
+  memo.sent_to = parse_endpoint(address, ipv6);
   // Only a 2-tuple's str or bytes host is remembered: a list's item can be replaced.
   if (PyTuple_CheckExact(raw) && PyTuple_GET_SIZE(raw) == 2) {
-    socket.sent_to_host = pyb::reinterpret_borrow<pyb::object>(PyTuple_GET_ITEM(raw, 0));
-    socket.sent_to_port = socket.sent_to.port;
+    memo.sent_to_host = pyb::reinterpret_borrow<pyb::object>(PyTuple_GET_ITEM(raw, 0));
+    memo.sent_to_port = memo.sent_to.port;
   } else {
-    socket.sent_to_host = pyb::object();
+    memo.sent_to_host = pyb::object();
   }
-  return socket.sent_to;
+  return memo.sent_to;
+}
+
+// format_endpoint for recvfrom, made again only when the sender changes.
+pyb::object sender_tuple(PySocket& socket, const Endpoint& from) {
+  AddressMemo& memo = address_memo(socket);
+  if (!memo.heard_from_tuple || !(memo.heard_from == from)) {
+    memo.heard_from_tuple = format_endpoint(from);
+    memo.heard_from = from;
+  }
+  return memo.heard_from_tuple;
 }
 
 size_t socket_sendto(pyb::handle self, pyb::handle data, pyb::handle address) {
@@ -263,12 +279,7 @@ pyb::tuple socket_recvfrom(pyb::handle self, pyb::handle size, PyObject* flags) 
   pyb::bytes data = receive_bytes(receive_capacity(s, n), [&](uint8_t* buf, size_t capacity) {
     return s.recvfrom(buf, capacity, f, &from);
   });
-  PySocket& py_socket = self_of(self);
-  if (!py_socket.heard_from_tuple || !(py_socket.heard_from == from)) {
-    py_socket.heard_from_tuple = format_endpoint(from);
-    py_socket.heard_from = from;
-  }
-  return pyb::make_tuple(data, py_socket.heard_from_tuple);
+  return pyb::make_tuple(data, sender_tuple(self_of(self), from));
 }
 
 // ---- The calls of every message, without pybind11's dispatcher ----

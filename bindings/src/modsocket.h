@@ -12,11 +12,9 @@
 
 namespace mpsock::py {
 
-// The Python socket object: the core socket plus what only Python has (the event callback,
-// and the address objects a request/response exchange would otherwise convert on every call).
-struct PySocket {
-  std::shared_ptr<Socket> socket;
-  std::shared_ptr<SocketCallback> callback;
+// What a socket keeps of the addresses of its last datagrams, so that a client talking to one
+// peer does not convert them on every call.
+struct AddressMemo {
   // sendto's last destination: its host object (held, so the pointer stays its own), port and
   // what they parsed to.
   pybind11::object sent_to_host;
@@ -26,6 +24,15 @@ struct PySocket {
   // immutable, so every datagram from that sender can return the same one.
   Endpoint heard_from;
   pybind11::object heard_from_tuple;
+};
+
+// The Python socket object: the core socket plus what only Python has (the event callback,
+// the address memo).
+struct PySocket {
+  std::shared_ptr<Socket> socket;
+  std::shared_ptr<SocketCallback> callback;
+  // Made at the first sendto or recvfrom, so a TCP connection's object stays as small.
+  std::unique_ptr<AddressMemo> addresses;
   PySocket() = default;
   explicit PySocket(std::shared_ptr<Socket> s) : socket(std::move(s)) {}
   virtual ~PySocket();
