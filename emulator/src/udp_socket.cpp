@@ -131,10 +131,15 @@ Status UdpSocket::do_bind(const Endpoint& local) {
   return bound;
 }
 
+int UdpSocket::kernel_fd() const {
+  uv_os_fd_t fd;
+  if (handle_ == nullptr || uv_fileno(reinterpret_cast<const uv_handle_t*>(handle_), &fd) != 0) return -1;
+  return fd;
+}
+
 // Binds the kernel socket where `local` maps to on the host (Stack::host_bind).
 Status UdpSocket::bind_host(const Endpoint& local) {
-  uv_os_fd_t fd;
-  uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd);
+  const int fd = kernel_fd();
   // Unlike a TCP server, a UDP socket on the wildcard or a multicast group keeps that
   // address: broadcast and multicast only reach sockets bound to it. Unless exposed, it is tied
   // to the loopback device, so nothing from another interface reaches it; where the kernel
@@ -245,10 +250,9 @@ void UdpSocket::transmit(const uint8_t* data, size_t len, const Endpoint* to) {
   if (elsewhere) uv_udp_connect(handle_, nullptr);
   // Straight to the kernel, as uv_udp_try_send would (the core never queues datagrams in
   // libuv), with sendto's cost rather than sendmsg's.
-  uv_os_fd_t fd;
-  uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd);
+  const int fd = kernel_fd();
   const bool addressed = to != nullptr && (elsewhere || !connected_);
-  const ssize_t r = platform::send_datagram(fd, data, len, addressed ? host.get() : nullptr, host.length);
+  const ssize_t r = fd < 0 ? -EBADF : platform::send_datagram(fd, data, len, addressed ? host.get() : nullptr, host.length);
   if (elsewhere) {
     const HostAddress back = to_host_address(stack_->host_destination(peer_.ip), peer_.port);
     uv_udp_connect(handle_, back.get());
@@ -451,8 +455,8 @@ std::optional<Result<size_t>> UdpSocket::receive_directly(uint8_t* buf, size_t l
   if (handle_ == nullptr || draining_ || !incoming_.empty()) return std::nullopt;
   const Link& link = stack_->link();
   if (link.shaped() || !link.up()) return std::nullopt;
-  uv_os_fd_t fd;
-  if (uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd) != 0) return std::nullopt;
+  const int fd = kernel_fd();
+  if (fd < 0) return std::nullopt;
   sockaddr_storage sender{};
   const bool peek = (flags & MP_MSG_PEEK) != 0;
   // full_size: the datagram's own size comes back, for the trace and the byte count.
@@ -481,8 +485,8 @@ std::optional<Result<size_t>> UdpSocket::receive_turn(uint8_t* buf, size_t len, 
   const Link& link = stack_->link();
   if (link.shaped() || !link.up() || limits_->udp_queue == 0) return std::nullopt;
   if (!stack_->loop_serves_only(reinterpret_cast<uv_handle_t*>(handle_))) return std::nullopt;
-  uv_os_fd_t fd;
-  if (uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd) != 0) return std::nullopt;
+  const int fd = kernel_fd();
+  if (fd < 0) return std::nullopt;
   // The turn's first read takes the first datagram into `buf`; its own size comes back even
   // when it is cut to `len`. With a queue shorter than a turn's reads, the second read comes in
   // the same call, into a block (no datagram is longer than one), and the turn goes on behind
@@ -585,9 +589,7 @@ Result<OptionOutcome> UdpSocket::set_option_locked(int option, const OptionValue
     case MP_SO_BROADCAST: {
       const bool on = std::get<int64_t>(value) != 0;
       (option == MP_SO_REUSEADDR ? reuse_address_ : broadcast_) = on;
-      if (handle_ != nullptr) {
-        uv_os_fd_t fd;
-        uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd);
+      if (const int fd = kernel_fd(); fd >= 0) {
         const int flag = on ? 1 : 0;
         setsockopt(fd, SOL_SOCKET, option == MP_SO_REUSEADDR ? SO_REUSEADDR : SO_BROADCAST, &flag,
                    sizeof(flag));

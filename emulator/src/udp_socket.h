@@ -71,6 +71,8 @@ class UdpSocket final : public Socket {
                                              bool* turn_done);
   void read_rest_of_turn(int fd, uint8_t* block, int reads);
   Status bind_host(const Endpoint& local);
+  // The kernel socket under the handle, or -1 when there is none (TcpSocket::kernel_fd's twin).
+  int kernel_fd() const;
   Status set_membership(const std::vector<uint8_t>& request, bool join);
 
   static void on_alloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
