@@ -213,8 +213,9 @@ AddressMemo& address_memo(PySocket& socket) {
 Endpoint destination(PySocket& socket, pyb::handle address, bool ipv6) {
   AddressMemo& memo = address_memo(socket);
   PyObject* raw = address.ptr();
-  if (PyTuple_CheckExact(raw) && PyTuple_GET_SIZE(raw) == 2 && memo.sent_to_host &&
-      PyTuple_GET_ITEM(raw, 0) == memo.sent_to_host.ptr()) {
+  // Only a 2-tuple's str or bytes host is remembered: a list's item can be replaced.
+  const bool pair = PyTuple_CheckExact(raw) && PyTuple_GET_SIZE(raw) == 2;
+  if (pair && memo.sent_to_host && PyTuple_GET_ITEM(raw, 0) == memo.sent_to_host.ptr()) {
     PyObject* port = PyTuple_GET_ITEM(raw, 1);
     int overflow = 0;  // an int too big for long long is not the port, and raises nothing here
     if (PyLong_CheckExact(port) && PyLong_AsLongLongAndOverflow(port, &overflow) == memo.sent_to_port) {
@@ -222,8 +223,7 @@ Endpoint destination(PySocket& socket, pyb::handle address, bool ipv6) {
     }
   }
   memo.sent_to = parse_endpoint(address, ipv6);
-  // Only a 2-tuple's str or bytes host is remembered: a list's item can be replaced.
-  if (PyTuple_CheckExact(raw) && PyTuple_GET_SIZE(raw) == 2) {
+  if (pair) {
     memo.sent_to_host = pyb::reinterpret_borrow<pyb::object>(PyTuple_GET_ITEM(raw, 0));
     memo.sent_to_port = memo.sent_to.port;
   } else {
@@ -271,15 +271,16 @@ pyb::bytes socket_recv(pyb::handle self, pyb::handle size, PyObject* flags) {
 }
 
 pyb::tuple socket_recvfrom(pyb::handle self, pyb::handle size, PyObject* flags) {
-  check_flags_taken(core(self), flags);
-  Socket& s = core(self);
+  PySocket& py_socket = self_of(self);
+  Socket& s = *py_socket.socket;
+  check_flags_taken(s, flags);
   const int64_t n = checked_size(size, "buffersize in recvfrom");
   const int f = flags_of(flags);
   Endpoint from;
   pyb::bytes data = receive_bytes(receive_capacity(s, n), [&](uint8_t* buf, size_t capacity) {
     return s.recvfrom(buf, capacity, f, &from);
   });
-  return pyb::make_tuple(data, sender_tuple(self_of(self), from));
+  return pyb::make_tuple(data, sender_tuple(py_socket, from));
 }
 
 // ---- The calls of every message, without pybind11's dispatcher ----
