@@ -111,15 +111,23 @@ void TcpSocket::apply_options(bool just_opened) {
   }
 }
 
-// The host connection always sends at once. Its Nagle works on loopback's 64 KiB MSS, so it
-// would hold the camera's 800-byte segments for the peer's delayed ACK (40 ms) where lwIP, at
-// its own MSS, sends them; the emulator does the segmenting itself. Set before the first
-// write rather than at the socket's creation, so a connection that never sends (a connect and
-// close, a listener's accepted sockets inherit it) spends no system call on it.
-void TcpSocket::send_at_once() {
-  if (host_no_delay_ || handle_ == nullptr) return;
-  host_no_delay_ = true;
-  uv_tcp_nodelay(handle_, 1);
+// Nagle's algorithm on the host connection. lwIP holds a segment smaller than its MSS while
+// data is unacknowledged (unless TCP_NODELAY); the kernel's Nagle does the same at the host
+// connection's MSS, 64 KiB less the headers on loopback. Under a profile with segments that
+// large (desktop) the kernel's Nagle is lwIP's, and the script's TCP_NODELAY is passed on.
+// Under a camera profile it would hold the camera's 800-byte segments for the peer's delayed
+// ACK (40 ms) where lwIP, at its own MSS, sends them: the connection sends at once, and the
+// emulator does the segmenting itself. Matched before each write rather than at the socket's
+// creation, so a connection that never sends (a connect and close) spends no system call on it;
+// a listener matches it for the connections it accepts, which inherit the kernel's setting.
+constexpr size_t kLoopbackMss = 65536 - 40 - 12;  // loopback's MTU less IP, TCP and timestamps
+
+void TcpSocket::match_host_nagle() {
+  if (handle_ == nullptr) return;
+  const bool at_once = no_delay_ || limits_->tcp_mss < kLoopbackMss;
+  if (host_no_delay_ == at_once) return;
+  host_no_delay_ = at_once;
+  uv_tcp_nodelay(handle_, at_once ? 1 : 0);
 }
 
 void TcpSocket::close_handle(bool reset) {
@@ -378,7 +386,7 @@ Status TcpSocket::do_listen(int backlog) {
     uv_tcp_bind(handle_, host.get(), 0);
     bound_ = true;
   }
-  send_at_once();  // for the connections it accepts, which inherit it
+  match_host_nagle();  // for the connections it accepts, which inherit it
   const int r = uv_listen(reinterpret_cast<uv_stream_t*>(handle_), backlog < 1 ? 1 : backlog, on_connection);
   if (r != 0) return Error::os(firmware_errno_for_bind(r));
   accept_slots_ = backlog <= 1 ? 1 : static_cast<size_t>(backlog);
@@ -416,7 +424,7 @@ void TcpSocket::take_waiting_connection(bool just_arrived) {
   uv_tcp_init(stack_->loop(), handle);
   handle->data = child.get();
   child->handle_ = handle;
-  child->host_no_delay_ = true;  // inherited from this listener (do_listen)
+  child->host_no_delay_ = host_no_delay_;  // the kernel's accepted socket inherits it
   child->self_ = child;
   if (uv_accept(reinterpret_cast<uv_stream_t*>(handle_), reinterpret_cast<uv_stream_t*>(handle)) != 0) {
     child->closed_ = true;
@@ -1163,7 +1171,7 @@ void TcpSocket::write_to_host(const uint8_t* data, size_t len) {
     fail(MP_ECONNRESET);
     return;
   }
-  send_at_once();
+  match_host_nagle();
   stack_->count_link_bytes(len);
   trace_event("data-out", static_cast<int64_t>(len));
   auto* stream = reinterpret_cast<uv_stream_t*>(handle_);
@@ -1257,7 +1265,7 @@ Result<size_t> TcpSocket::send_directly(std::unique_lock<std::mutex>& lock, cons
   const int fd = counts_kernel_unacked_ ? -1 : kernel_fd();
   // Nothing to write (sendall(b"")): a write of no bytes would read as a failed one.
   if (fd < 0 || len == 0) return size_t{0};
-  send_at_once();
+  match_host_nagle();
   size_t done = 0;
   const auto ready = [&] {
     const bool open = state_ == State::connected || state_ == State::peer_closed;
@@ -1495,8 +1503,9 @@ Result<OptionOutcome> TcpSocket::set_option_locked(int option, const OptionValue
       apply_options();
       return OptionOutcome::applied;
     case MP_TCP_NODELAY:
-      // Taken as lwIP takes it (a pcb flag); the host connection sends at once either way.
+      // lwIP's pcb flag; where the kernel's Nagle stands in for lwIP's, it is turned off too.
       no_delay_ = std::get<int64_t>(value) != 0;
+      match_host_nagle();
       return OptionOutcome::applied;
     case MP_SO_BROADCAST:
     case MP_IP_ADD_MEMBERSHIP:

@@ -93,7 +93,7 @@ class TcpSocket final : public Socket {
   void close_handle(bool reset);
   void release_pcb();
   void apply_options(bool just_opened = false);
-  void send_at_once();
+  void match_host_nagle();
 
   Status check_connected_for_send();
   Result<size_t> check_connected_for_recv(bool* finished);
@@ -162,8 +162,8 @@ class TcpSocket final : public Socket {
   bool bound_ = false;
   bool reuse_address_ = false;
   bool no_delay_ = false;
-  // TCP_NODELAY is on for the kernel socket (send_at_once): set before its first write, or
-  // inherited from the listener that accepted it.
+  // TCP_NODELAY as set on the kernel socket (match_host_nagle), or as inherited from the
+  // listener that accepted it.
   bool host_no_delay_ = false;
   // The script's close left nothing for the handle's close callback to do for the socket.
   bool closed_alone_ = false;

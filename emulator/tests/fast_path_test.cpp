@@ -243,13 +243,27 @@ int no_delay(int fd) {
   return on;
 }
 
-// The host connection sends at once (no Nagle) from its first write, and spends no system call
-// on it before: a connection that never sends has it off; one accepted by an emulated
-// listener has it from the listener.
-TEST(FastPath, TheHostConnectionSendsAtOnceFromItsFirstWrite) {
+// The kernel socket an emulated listener accepted from `client`, found by its peer's port.
+int accepted_kernel_socket(int client) {
+  const int client_port = local_port(client);
+  for (int fd = 3; fd < 1024; ++fd) {
+    sockaddr_storage peer{};
+    socklen_t length = sizeof(peer);
+    if (fd != client && getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) == 0 &&
+        peer.ss_family == AF_INET && ntohs(reinterpret_cast<sockaddr_in*>(&peer)->sin_port) == client_port) {
+      return fd;
+    }
+  }
+  return -1;
+}
+
+// Under a camera profile the host connection sends at once (no Nagle) from its first write,
+// and spends no system call on it before: a connection that never sends has it off; one
+// accepted by an emulated listener has it from the listener.
+TEST(FastPath, UnderACameraProfileTheHostConnectionSendsAtOnce) {
   Fd listener = tcp_listener();
   const uint16_t port = local_port(listener.get());
-  auto stack = Stack::create(*find_profile("desktop"));
+  auto stack = Stack::create(*find_profile("openmv-rt1062"));
   auto s = open(stack, MP_SOCK_STREAM);
   ASSERT_TRUE(s->connect(endpoint(port)));
   auto local = s->local_endpoint();
@@ -271,19 +285,51 @@ TEST(FastPath, TheHostConnectionSendsAtOnceFromItsFirstWrite) {
   server->set_timeout_ms(5000);
   auto accepted = server->accept();
   ASSERT_TRUE(accepted);
-  const int client_port = local_port(client.get());
-  int accepted_fd = -1;
-  for (int fd2 = 3; fd2 < 1024 && accepted_fd < 0; ++fd2) {
-    sockaddr_storage peer{};
-    socklen_t length = sizeof(peer);
-    if (fd2 != client.get() && getpeername(fd2, reinterpret_cast<sockaddr*>(&peer), &length) == 0 &&
-        peer.ss_family == AF_INET &&
-        ntohs(reinterpret_cast<sockaddr_in*>(&peer)->sin_port) == client_port) {
-      accepted_fd = fd2;
-    }
-  }
+  const int accepted_fd = accepted_kernel_socket(client.get());
   ASSERT_GE(accepted_fd, 0);
   EXPECT_NE(no_delay(accepted_fd), 0);
+}
+
+// Under the desktop profile, whose segments are loopback's, the kernel's Nagle is lwIP's: it
+// stays on through writes, and the script's TCP_NODELAY turns it off and on again, on a
+// connection and on a listener's accepted ones.
+TEST(FastPath, UnderTheDesktopProfileTheKernelNagleFollowsTcpNodelay) {
+  Fd listener = tcp_listener();
+  const uint16_t port = local_port(listener.get());
+  auto stack = Stack::create(*find_profile("desktop"));
+  auto s = open(stack, MP_SOCK_STREAM);
+  ASSERT_TRUE(s->connect(endpoint(port)));
+  auto local = s->local_endpoint();
+  ASSERT_TRUE(local);
+  const int fd = kernel_socket_at(local->port);
+  ASSERT_GE(fd, 0);
+  const std::string ping = "ping";
+  ASSERT_TRUE(s->send(reinterpret_cast<const uint8_t*>(ping.data()), ping.size()));
+  EXPECT_EQ(no_delay(fd), 0);
+  ASSERT_TRUE(s->set_option(MP_IPPROTO_TCP, MP_TCP_NODELAY, OptionValue{int64_t{1}}));
+  EXPECT_NE(no_delay(fd), 0);
+  ASSERT_TRUE(s->send(reinterpret_cast<const uint8_t*>(ping.data()), ping.size()));
+  EXPECT_NE(no_delay(fd), 0);
+  ASSERT_TRUE(s->set_option(MP_IPPROTO_TCP, MP_TCP_NODELAY, OptionValue{int64_t{0}}));
+  EXPECT_EQ(no_delay(fd), 0);
+
+  auto server = open(stack, MP_SOCK_STREAM);
+  ASSERT_TRUE(server->set_option(MP_IPPROTO_TCP, MP_TCP_NODELAY, OptionValue{int64_t{1}}));
+  ASSERT_TRUE(server->bind(endpoint(0)));
+  ASSERT_TRUE(server->listen(1));
+  auto server_port = server->local_endpoint();
+  ASSERT_TRUE(server_port);
+  Fd client = tcp_connect(server_port->port);
+  ASSERT_TRUE(client.get() >= 0);
+  server->set_timeout_ms(5000);
+  auto accepted = server->accept();
+  ASSERT_TRUE(accepted);
+  const int accepted_fd = accepted_kernel_socket(client.get());
+  ASSERT_GE(accepted_fd, 0);
+  // The accepted socket's own option is off (the emulator does not pass the listener's on);
+  // the kernel's accepted socket inherited the listener's, and the first write matches it.
+  ASSERT_TRUE(accepted->socket->send(reinterpret_cast<const uint8_t*>(ping.data()), ping.size()));
+  EXPECT_EQ(no_delay(accepted_fd), 0);
 }
 
 }  // namespace
