@@ -27,19 +27,31 @@ constexpr size_t kReadPiece = 1 << 20;
 // The PySocket inside a Python socket. pybind11's cast looks the type up in its registry on
 // every call (a few hundred instructions, as much as the rest of a send); a socket object is
 // always laid out simply (one C++ class, PySocket or PyDesktopSocket, which adds no member),
-// so its value pointer is read directly. Anything else (a subclass whose __init__ never ran)
-// goes through the cast, which raises what it raises.
+// so its value pointer is read directly. Anything else goes through the cast, which raises
+// what it raises.
 // The firmware's socket class (the desktop one derives from it), once defined.
 PyTypeObject* socket_type = nullptr;
 
-PySocket& self_of(pyb::handle self) {
+// Null when the object's __init__ never ran: a subclass whose own __init__ did not call
+// socket's (pybind11 raises TypeError for it, then the object is finalized).
+PySocket* initialized_socket(pyb::handle self) {
   if (socket_type != nullptr && PyObject_TypeCheck(self.ptr(), socket_type)) {
     auto* instance = reinterpret_cast<pyb::detail::instance*>(self.ptr());
-    if (instance->simple_layout && instance->simple_holder_constructed) {
-      return *static_cast<PySocket*>(instance->simple_value_holder[0]);
+    if (instance->simple_layout) {
+      if (!instance->simple_holder_constructed) return nullptr;
+      return static_cast<PySocket*>(instance->simple_value_holder[0]);
     }
   }
-  return pyb::cast<PySocket&>(self);
+  return &pyb::cast<PySocket&>(self);
+}
+
+PySocket& self_of(pyb::handle self) {
+  PySocket* socket = initialized_socket(self);
+  if (socket == nullptr || !socket->socket) {
+    PyErr_SetString(PyExc_TypeError, "socket.__init__() was not called");
+    throw pyb::error_already_set();
+  }
+  return *socket;
 }
 
 Socket& core(pyb::handle self) {
@@ -157,6 +169,13 @@ void socket_close(pyb::handle self) {
   without_gil_do([&] { s.socket->close(); });
   unregister_callback(s.callback);
   s.callback.reset();
+}
+
+// __del__: a socket whose __init__ never ran has nothing to close.
+void socket_finalize(pyb::handle self) {
+  PySocket* socket = initialized_socket(self);
+  if (socket == nullptr || !socket->socket) return;
+  socket_close(self);
 }
 
 void socket_bind(pyb::handle self, pyb::handle address) {
@@ -605,7 +624,7 @@ pyb::object socket_gettimeout(pyb::handle self) {
 
 template <class Class>
 void define_firmware_methods(Class& cls) {
-  cls.def("__del__", &socket_close)
+  cls.def("__del__", &socket_finalize)
       .def("bind", &socket_bind)
       .def("listen", &socket_listen)
       .def("accept", &socket_accept)
@@ -620,6 +639,52 @@ void define_firmware_methods(Class& cls) {
       .def("__repr__", [](pyb::handle self) { return core(self).repr(); });
   // connect, close, send, sendall, sendto, recv, recvfrom (see message_methods).
   for (PyMethodDef& method : message_methods) add_method(cls, method);
+}
+
+// socket(af=AF_INET, type=SOCK_STREAM, proto=0): the core socket for the constructor's
+// arguments, a tuple and a dict or null.
+std::shared_ptr<Socket> open_from_arguments(PyObject* args, PyObject* kwargs) {
+  if (kwargs != nullptr && PyDict_GET_SIZE(kwargs) != 0) {
+    PyErr_SetString(PyExc_TypeError, "function doesn't take keyword arguments");
+    throw pyb::error_already_set();
+  }
+  const Py_ssize_t n = PyTuple_GET_SIZE(args);
+  if (n > 4) {
+    PyErr_Format(PyExc_TypeError, "function expected at most 4 arguments, got %zd", n);
+    throw pyb::error_already_set();
+  }
+  const int64_t af = n > 0 ? to_int(PyTuple_GET_ITEM(args, 0)) : MP_AF_INET;
+  const int64_t type = n > 1 ? to_int(PyTuple_GET_ITEM(args, 1)) : MP_SOCK_STREAM;
+  const int64_t proto = n > 2 ? to_int(PyTuple_GET_ITEM(args, 2)) : 0;
+  auto stack = current_stack();
+  return check(stack->open_socket(static_cast<int>(af), static_cast<int>(type), static_cast<int>(proto)));
+}
+
+// The socket classes' tp_init. pybind11 reaches a constructor through the type's __init__
+// attribute and its overload dispatcher, which packs the arguments into pybind11's own objects:
+// some 1500 instructions and as many cache lines as the core's whole connect. This does what
+// that path does for a `socket(...)` call (make the C++ object, then pybind11's init_instance
+// makes its holder and registers it) straight from the call's tuple. A Python subclass of
+// socket gets CPython's own tp_init, which calls the __init__ that pybind11 defined.
+template <class Value>
+int init_directly(PyObject* self, PyObject* args, PyObject* kwargs) {
+  try {
+    static const pyb::detail::type_info* const type = pyb::detail::get_type_info(typeid(Value));
+    auto* instance = reinterpret_cast<pyb::detail::instance*>(self);
+    pyb::detail::value_and_holder holder = instance->get_value_and_holder(type);
+    // As pybind11's dispatcher: a second __init__ of the same object is ignored.
+    if (holder.instance_registered()) return 0;
+    holder.value_ptr() = new Value(open_from_arguments(args, kwargs));
+    holder.type->init_instance(instance, nullptr);
+    return 0;
+  } catch (pyb::error_already_set& error) {
+    error.restore();
+  } catch (const std::bad_alloc&) {
+    PyErr_NoMemory();
+  } catch (const std::exception& error) {
+    PyErr_SetString(PyExc_RuntimeError, error.what());
+  }
+  return -1;
 }
 
 }  // namespace
@@ -666,39 +731,25 @@ void define_socket_module(pyb::module_& m, bool desktop) {
   m.attr("MSG_DONTWAIT") = MP_MSG_DONTWAIT;
   m.def("getaddrinfo", &socket_getaddrinfo);
 
-  auto construct = [](pyb::args args, pyb::kwargs kwargs) {
-    if (kwargs && !kwargs.empty()) {
-      PyErr_SetString(PyExc_TypeError, "function doesn't take keyword arguments");
-      throw pyb::error_already_set();
-    }
-    if (args.size() > 4) {
-      PyErr_Format(PyExc_TypeError, "function expected at most 4 arguments, got %zu", args.size());
-      throw pyb::error_already_set();
-    }
-    const int64_t af = args.size() > 0 ? to_int(args[0]) : MP_AF_INET;
-    const int64_t type = args.size() > 1 ? to_int(args[1]) : MP_SOCK_STREAM;
-    const int64_t proto = args.size() > 2 ? to_int(args[2]) : 0;
-    auto stack = current_stack();
-    return check(stack->open_socket(static_cast<int>(af), static_cast<int>(type), static_cast<int>(proto)));
-  };
-
   if (!desktop) {
     pyb::class_<PySocket> cls(m, "socket");
-    cls.def(pyb::init([construct](pyb::args args, pyb::kwargs kwargs) {
-      return new PySocket(construct(std::move(args), std::move(kwargs)));
+    cls.def(pyb::init([](pyb::args args, pyb::kwargs kwargs) {
+      return new PySocket(open_from_arguments(args.ptr(), kwargs.ptr()));
     }));
     define_firmware_methods(cls);
     socket_type = reinterpret_cast<PyTypeObject*>(cls.ptr());
+    socket_type->tp_init = init_directly<PySocket>;
   } else {
     pyb::class_<PyDesktopSocket, PySocket> cls(m, "socket");
-    cls.def(pyb::init([construct](pyb::args args, pyb::kwargs kwargs) {
-      return new PyDesktopSocket(construct(std::move(args), std::move(kwargs)));
+    cls.def(pyb::init([](pyb::args args, pyb::kwargs kwargs) {
+      return new PyDesktopSocket(open_from_arguments(args.ptr(), kwargs.ptr()));
     }));
     cls.def("getsockname", &socket_getsockname)
         .def("getpeername", &socket_getpeername)
         .def("gettimeout", &socket_gettimeout)
         .def("__enter__", [](pyb::handle self) { return pyb::reinterpret_borrow<pyb::object>(self); })
         .def("__exit__", [](pyb::handle self, pyb::args) { socket_close(self); });
+    reinterpret_cast<PyTypeObject*>(cls.ptr())->tp_init = init_directly<PyDesktopSocket>;
   }
 }
 

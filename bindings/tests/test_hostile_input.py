@@ -558,6 +558,62 @@ def test_unknown_socket_types_are_einval(emu, kind):
     assert raises(OSError, lambda: emu.socket(emu.AF_INET, kind)).errno == 22
 
 
+@pytest.mark.parametrize("profile", ["openmv-rt1062", "desktop"])
+def test_subclasses_of_socket_make_sockets_through_init(profile):
+    """socket(...) itself takes a path of its own to the core; a subclass's construction goes
+    through socket.__init__. Each makes the socket it asks for, and a second __init__ of the
+    same object changes nothing."""
+    from mpsock.modules import socket_module
+
+    mpsock.use_profile(profile)
+    emu = socket_module()
+
+    class Plain(emu.socket):
+        pass
+
+    class Datagram(emu.socket):
+        def __init__(self):
+            super().__init__(emu.AF_INET, emu.SOCK_DGRAM)
+
+    def is_stream(s):
+        s.bind(("127.0.0.1", 0))
+        try:
+            s.listen(1)
+        except OSError:
+            return False
+        return True
+
+    made = [Plain(), Datagram(), emu.socket(), emu.socket(emu.AF_INET, emu.SOCK_DGRAM)]
+    try:
+        assert [is_stream(s) for s in made] == [True, False, True, False]
+    finally:
+        for s in made:
+            s.close()
+    again = emu.socket(emu.AF_INET, emu.SOCK_DGRAM)
+    again.__init__(emu.AF_INET, emu.SOCK_STREAM)
+    try:
+        assert not is_stream(again)
+    finally:
+        again.close()
+
+
+@pytest.mark.parametrize("module", ["lwip", "lwip_desktop"])
+def test_a_socket_whose_init_never_ran_raises_instead_of_crashing(module):
+    # In a process of its own: the crash this guards against would end the process.
+    code = (
+        "import gc, mpsock\nlw = getattr(mpsock._mpsock, %r)\n"
+        "class Forgetful(lw.socket):\n    def __init__(self):\n        pass\n"
+        "try:\n    Forgetful()\nexcept TypeError as e:\n    print('refused', e)\n"
+        "gc.collect()\nblank = lw.socket.__new__(lw.socket)\n"
+        "try:\n    blank.send(b'x')\nexcept TypeError as e:\n    print('refused', e)\n"
+        "del blank\ngc.collect()\nprint('alive')\n" % module
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["refused", "refused", "alive"], lines
+
+
 @PROPERTY
 @given(
     thing=st.one_of(
