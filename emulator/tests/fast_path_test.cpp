@@ -216,8 +216,10 @@ TEST(FastPath, ConnectionsClosedWithNothingInFlightRunNoTurnEach) {
   EXPECT_TRUE(weak.expired());
 }
 
-// The kernel socket that carries an emulated connection, found by its local port.
-int kernel_socket_at(uint16_t port) {
+// The kernel socket that carries an emulated connection, found by its local port; -1 if none.
+int kernel_socket_of(Socket& connection) {
+  auto local = connection.local_endpoint();
+  if (!local) return -1;
   for (int fd = 3; fd < 1024; ++fd) {
     sockaddr_storage name{};
     socklen_t length = sizeof(name);
@@ -228,7 +230,7 @@ int kernel_socket_at(uint16_t port) {
     getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_length);
     sockaddr_storage peer{};
     socklen_t peer_length = sizeof(peer);
-    if (type == SOCK_STREAM && ntohs(reinterpret_cast<sockaddr_in*>(&name)->sin_port) == port &&
+    if (type == SOCK_STREAM && ntohs(reinterpret_cast<sockaddr_in*>(&name)->sin_port) == local->port &&
         getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_length) == 0) {
       return fd;
     }
@@ -243,18 +245,37 @@ int no_delay(int fd) {
   return on;
 }
 
-// The kernel socket an emulated listener accepted from `client`, found by its peer's port.
-int accepted_kernel_socket(int client) {
-  const int client_port = local_port(client);
+// An emulated listener's connection from a native client: `server` listens, the client
+// connects, the listener accepts. `accepted_fd` is the kernel socket under `accepted`, found
+// by the client's port; null and -1 when a step failed.
+struct AcceptedClient {
+  Fd client;
+  std::shared_ptr<Socket> accepted;
+  int accepted_fd = -1;
+};
+
+AcceptedClient accept_native_client(Socket& server) {
+  AcceptedClient result;
+  if (!server.bind(endpoint(0)) || !server.listen(1)) return result;
+  auto server_port = server.local_endpoint();
+  if (!server_port) return result;
+  result.client = tcp_connect(server_port->port);
+  if (result.client.get() < 0) return result;
+  server.set_timeout_ms(5000);
+  auto accepted = server.accept();
+  if (!accepted) return result;
+  result.accepted = accepted->socket;
+  const int client_port = local_port(result.client.get());
   for (int fd = 3; fd < 1024; ++fd) {
     sockaddr_storage peer{};
     socklen_t length = sizeof(peer);
-    if (fd != client && getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) == 0 &&
+    if (fd != result.client.get() && getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) == 0 &&
         peer.ss_family == AF_INET && ntohs(reinterpret_cast<sockaddr_in*>(&peer)->sin_port) == client_port) {
-      return fd;
+      result.accepted_fd = fd;
+      break;
     }
   }
-  return -1;
+  return result;
 }
 
 // Under a camera profile the host connection sends at once (no Nagle) from its first write,
@@ -266,9 +287,7 @@ TEST(FastPath, UnderACameraProfileTheHostConnectionSendsAtOnce) {
   auto stack = Stack::create(*find_profile("openmv-rt1062"));
   auto s = open(stack, MP_SOCK_STREAM);
   ASSERT_TRUE(s->connect(endpoint(port)));
-  auto local = s->local_endpoint();
-  ASSERT_TRUE(local);
-  const int fd = kernel_socket_at(local->port);
+  const int fd = kernel_socket_of(*s);
   ASSERT_GE(fd, 0);
   EXPECT_EQ(no_delay(fd), 0);
   const std::string ping = "ping";
@@ -276,18 +295,10 @@ TEST(FastPath, UnderACameraProfileTheHostConnectionSendsAtOnce) {
   EXPECT_NE(no_delay(fd), 0);
 
   auto server = open(stack, MP_SOCK_STREAM);
-  ASSERT_TRUE(server->bind(endpoint(0)));
-  ASSERT_TRUE(server->listen(1));
-  auto server_port = server->local_endpoint();
-  ASSERT_TRUE(server_port);
-  Fd client = tcp_connect(server_port->port);
-  ASSERT_TRUE(client.get() >= 0);
-  server->set_timeout_ms(5000);
-  auto accepted = server->accept();
-  ASSERT_TRUE(accepted);
-  const int accepted_fd = accepted_kernel_socket(client.get());
-  ASSERT_GE(accepted_fd, 0);
-  EXPECT_NE(no_delay(accepted_fd), 0);
+  AcceptedClient connection = accept_native_client(*server);
+  ASSERT_TRUE(connection.accepted);
+  ASSERT_GE(connection.accepted_fd, 0);
+  EXPECT_NE(no_delay(connection.accepted_fd), 0);
 }
 
 // Under the desktop profile, whose segments are loopback's, the kernel's Nagle is lwIP's: it
@@ -299,9 +310,7 @@ TEST(FastPath, UnderTheDesktopProfileTheKernelNagleFollowsTcpNodelay) {
   auto stack = Stack::create(*find_profile("desktop"));
   auto s = open(stack, MP_SOCK_STREAM);
   ASSERT_TRUE(s->connect(endpoint(port)));
-  auto local = s->local_endpoint();
-  ASSERT_TRUE(local);
-  const int fd = kernel_socket_at(local->port);
+  const int fd = kernel_socket_of(*s);
   ASSERT_GE(fd, 0);
   const std::string ping = "ping";
   ASSERT_TRUE(s->send(reinterpret_cast<const uint8_t*>(ping.data()), ping.size()));
@@ -315,21 +324,13 @@ TEST(FastPath, UnderTheDesktopProfileTheKernelNagleFollowsTcpNodelay) {
 
   auto server = open(stack, MP_SOCK_STREAM);
   ASSERT_TRUE(server->set_option(MP_IPPROTO_TCP, MP_TCP_NODELAY, OptionValue{int64_t{1}}));
-  ASSERT_TRUE(server->bind(endpoint(0)));
-  ASSERT_TRUE(server->listen(1));
-  auto server_port = server->local_endpoint();
-  ASSERT_TRUE(server_port);
-  Fd client = tcp_connect(server_port->port);
-  ASSERT_TRUE(client.get() >= 0);
-  server->set_timeout_ms(5000);
-  auto accepted = server->accept();
-  ASSERT_TRUE(accepted);
-  const int accepted_fd = accepted_kernel_socket(client.get());
-  ASSERT_GE(accepted_fd, 0);
+  AcceptedClient connection = accept_native_client(*server);
+  ASSERT_TRUE(connection.accepted);
+  ASSERT_GE(connection.accepted_fd, 0);
   // The accepted socket's own option is off (the emulator does not pass the listener's on);
   // the kernel's accepted socket inherited the listener's, and the first write matches it.
-  ASSERT_TRUE(accepted->socket->send(reinterpret_cast<const uint8_t*>(ping.data()), ping.size()));
-  EXPECT_EQ(no_delay(accepted_fd), 0);
+  ASSERT_TRUE(connection.accepted->send(reinterpret_cast<const uint8_t*>(ping.data()), ping.size()));
+  EXPECT_EQ(no_delay(connection.accepted_fd), 0);
 }
 
 }  // namespace
