@@ -35,19 +35,19 @@ PyTypeObject* socket_type = nullptr;
 // Null when the object's __init__ never ran: a subclass whose own __init__ did not call
 // socket's (pybind11 raises TypeError for it, then the object is finalized).
 PySocket* initialized_socket(pyb::handle self) {
-  if (socket_type != nullptr && PyObject_TypeCheck(self.ptr(), socket_type)) {
-    auto* instance = reinterpret_cast<pyb::detail::instance*>(self.ptr());
-    if (instance->simple_layout) {
-      if (!instance->simple_holder_constructed) return nullptr;
-      return static_cast<PySocket*>(instance->simple_value_holder[0]);
-    }
+  PySocket* socket = nullptr;
+  auto* instance = reinterpret_cast<pyb::detail::instance*>(self.ptr());  // read once type-checked
+  if (socket_type != nullptr && PyObject_TypeCheck(self.ptr(), socket_type) && instance->simple_layout) {
+    if (instance->simple_holder_constructed) socket = static_cast<PySocket*>(instance->simple_value_holder[0]);
+  } else {
+    socket = &pyb::cast<PySocket&>(self);
   }
-  return &pyb::cast<PySocket&>(self);
+  return socket != nullptr && socket->socket ? socket : nullptr;
 }
 
 PySocket& self_of(pyb::handle self) {
   PySocket* socket = initialized_socket(self);
-  if (socket == nullptr || !socket->socket) {
+  if (socket == nullptr) {
     PyErr_SetString(PyExc_TypeError, "socket.__init__() was not called");
     throw pyb::error_already_set();
   }
@@ -173,9 +173,7 @@ void socket_close(pyb::handle self) {
 
 // __del__: a socket whose __init__ never ran has nothing to close.
 void socket_finalize(pyb::handle self) {
-  PySocket* socket = initialized_socket(self);
-  if (socket == nullptr || !socket->socket) return;
-  socket_close(self);
+  if (initialized_socket(self) != nullptr) socket_close(self);
 }
 
 void socket_bind(pyb::handle self, pyb::handle address) {
