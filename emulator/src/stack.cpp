@@ -101,8 +101,9 @@ WaitOutcome Stack::wait(std::unique_lock<std::mutex>& lock, const Deadline& dead
 
 WaitOutcome Stack::wait_reading_directly(std::unique_lock<std::mutex>& lock,
                                          const Deadline& deadline,
-                                         const std::function<bool()>& ready, bool turn_done) {
-  return wait_with(lock, deadline, ready, true, -1, turn_done);
+                                         const std::function<bool()>& ready, bool turn_done,
+                                         const std::function<int()>& sole_reader) {
+  return wait_with(lock, deadline, ready, true, -1, turn_done, 0, sole_reader ? &sole_reader : nullptr);
 }
 
 WaitOutcome Stack::wait_writing_directly(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
@@ -120,7 +121,8 @@ WaitOutcome Stack::wait_for_acks(std::unique_lock<std::mutex>& lock, const Deadl
 
 WaitOutcome Stack::wait_with(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
                              const std::function<bool()>& ready, bool ready_before_pump,
-                             int writable_fd, bool turn_done, int64_t look_again_us) {
+                             int writable_fd, bool turn_done, int64_t look_again_us,
+                             const std::function<int()>* sole_reader) {
   Waiter& me = Waiter::for_this_thread();
   for (bool first = true;; first = false) {
     // The first pass runs the loop, unless the caller just did the loop's turn itself: it
@@ -148,13 +150,16 @@ WaitOutcome Stack::wait_with(std::unique_lock<std::mutex>& lock, const Deadline&
     // Doubling; past the ACK check's own period the caller leaves the looking to it.
     look_again_us = look_again_us * 2 < kAckLookPeriodUs ? look_again_us * 2 : 0;
 
+    // The loop's only source of events is the reader's socket: watch it without the loop.
+    const int reader_fd = sole_reader != nullptr ? (*sole_reader)() : -1;
+
     waiters_.push_back(&me);
     InterruptSource* interrupts = interrupts_;
     const int interrupt_fd = interrupts ? interrupts->wakeup_fd() : -1;
     lock.unlock();
 
     // A negative fd is skipped by poll(2), so the set can keep its shape.
-    pollfd fds[4] = {{uv_backend_fd(&loop_), POLLIN, 0},
+    pollfd fds[4] = {{reader_fd >= 0 ? reader_fd : uv_backend_fd(&loop_), POLLIN, 0},
                      {me.fd(), POLLIN, 0},
                      {interrupt_fd, POLLIN, 0},
                      {writable_fd, POLLOUT, 0}};
@@ -186,6 +191,12 @@ bool Stack::loop_serves_only(const uv_handle_t* handle) const {
   // handles, which the core never makes.
   return background_work_ == 0 && uv_is_active(handle) && loop_.active_handles == 1 &&
          loop_.active_reqs.count == 0 && uv_backend_timeout(&loop_) < 0;
+}
+
+int Stack::sole_reader_fd(const uv_handle_t* handle) const {
+  if (handle == nullptr || !loop_serves_only(handle)) return -1;
+  uv_os_fd_t fd;
+  return uv_fileno(handle, &fd) == 0 ? fd : -1;
 }
 
 void Stack::notify_changed() {

@@ -904,7 +904,8 @@ Result<size_t> TcpSocket::receive(std::unique_lock<std::mutex>& lock, uint8_t* b
               direct = receive_directly(buf, len, flags);
               return direct.has_value();
             },
-            turn_done);
+            turn_done,
+            [this] { return stack_->sole_reader_fd(reinterpret_cast<const uv_handle_t*>(handle_)); });
         if (direct) return *direct;
         if (outcome == WaitOutcome::interrupted) return Error::interrupted();
         if (outcome == WaitOutcome::timed_out) return Error::os(MP_ETIMEDOUT);

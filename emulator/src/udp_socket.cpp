@@ -433,7 +433,9 @@ Result<size_t> UdpSocket::receive(std::unique_lock<std::mutex>& lock, uint8_t* b
       // A turn of the loop just found nothing: so would the one the wait would run.
       outcome = turn_done ? WaitOutcome::timed_out : stack_->wait(lock, deadline, ready);
     } else {
-      outcome = stack_->wait_reading_directly(lock, deadline, ready, turn_done);
+      outcome = stack_->wait_reading_directly(lock, deadline, ready, turn_done, [this] {
+        return stack_->sole_reader_fd(reinterpret_cast<const uv_handle_t*>(handle_));
+      });
     }
     if (direct) return *direct;
     if (outcome == WaitOutcome::interrupted) return Error::interrupted();

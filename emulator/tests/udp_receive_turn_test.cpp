@@ -216,6 +216,39 @@ TEST(UdpReceiveTurn, BlockedReceiveWakesForLateDatagramCloseAndTimeout) {
   closer.join();
 }
 
+// A receive asleep on a quiet stack watches its own socket, not the loop. A second socket
+// opened while it sleeps is served all the same (its own receive runs the loop), and the first
+// still wakes for its datagram, on a stack that is no longer quiet.
+TEST(UdpReceiveTurn, ReceiveAsleepOnItsOwnSocketLeavesASecondSocketServed) {
+  Receiver first(false);
+  Fd peer = udp_socket();
+  std::string first_got;
+  std::atomic<bool> first_done{false};
+  first.socket->set_timeout_ms(5000);
+  std::thread sleeper([&] {
+    first_got = first.recv(16);
+    first_done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // asleep in its wait by now
+  auto second = open(first.stack, MP_SOCK_DGRAM);
+  ASSERT_TRUE(second->bind(endpoint(0)));
+  const uint16_t second_port = second->local_endpoint()->port;
+  std::thread late([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    native_sendto(peer.get(), "second", second_port);
+  });
+  second->set_timeout_ms(2000);
+  char buf[16];
+  auto got = second->recv(reinterpret_cast<uint8_t*>(buf), sizeof(buf), 0);
+  late.join();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(std::string(buf, *got), "second");
+  EXPECT_FALSE(first_done);
+  native_sendto(peer.get(), "first", first.port);
+  sleeper.join();
+  EXPECT_EQ(first_got, "first");
+}
+
 // Before any turn of the loop the socket is not in the loop's poll set yet: the first wait must
 // run the loop, or it would sleep through the datagram.
 TEST(UdpReceiveTurn, FirstReceiveOnAFreshSocketWakesForALateDatagram) {

@@ -125,8 +125,14 @@ class Stack : public std::enable_shared_from_this<Stack> {
   // With `turn_done`, the caller has just done all the loop's next turn would have done (it was
   // the loop's only work: see loop_serves_only) and found `ready` false, so the first pass goes
   // straight to sleep.
+  // `sole_reader`, asked with the lock held before each sleep, gives the caller's kernel socket
+  // while the loop serves only the caller's handle (sole_reader_fd), else -1. The sleep then
+  // watches that socket itself instead of the loop's epoll instance: the same event, but the
+  // socket wakes this thread straight from its own wait queue, not through the epoll
+  // instance's (a nested wake-up), about a microsecond less per wait on this machine.
   WaitOutcome wait_reading_directly(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
-                                    const std::function<bool()>& ready, bool turn_done = false);
+                                    const std::function<bool()>& ready, bool turn_done = false,
+                                    const std::function<int()>& sole_reader = nullptr);
   // The same for a caller whose `ready` writes straight to the kernel: the wait also wakes when
   // `fd` (the caller's socket, which the loop does not watch for room) can take more.
   WaitOutcome wait_writing_directly(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
@@ -179,6 +185,8 @@ class Stack : public std::enable_shared_from_this<Stack> {
   // closing, and the network thread has no background work. The caller may then do that
   // turn's work for its handle itself, without running the loop.
   bool loop_serves_only(const uv_handle_t* handle) const;
+  // `handle`'s kernel socket when the loop serves only `handle` (and it has one), else -1.
+  int sole_reader_fd(const uv_handle_t* handle) const;
   Link& link() { return link_; }
   // Data crossed the link (counts toward byte-triggered faults).
   void count_link_bytes(size_t bytes);
@@ -241,7 +249,8 @@ class Stack : public std::enable_shared_from_this<Stack> {
   void remove_waiter(Waiter* waiter);
   WaitOutcome wait_with(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
                         const std::function<bool()>& ready, bool ready_before_pump,
-                        int writable_fd = -1, bool turn_done = false, int64_t look_again_us = 0);
+                        int writable_fd = -1, bool turn_done = false, int64_t look_again_us = 0,
+                        const std::function<int()>* sole_reader = nullptr);
 
   mutable std::mutex mutex_;
   uv_loop_t loop_{};
