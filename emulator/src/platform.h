@@ -62,6 +62,14 @@ int receive_datagrams(int fd, DatagramSlot* slots, int count);
 // sent or negative errno. EINTR is retried. Linux: sendto.
 ssize_t send_datagram(int fd, const uint8_t* data, size_t len, const sockaddr* to, socklen_t to_length);
 
+// ---- Streams ----
+
+// Writes what a connected stream socket takes now, without waiting: the bytes written, or
+// negative errno (-EAGAIN when it takes none). EINTR is retried; a peer gone raises no
+// SIGPIPE. Linux: send, which skips the file layer write(2) goes through (uv_try_write's
+// call) for the socket's own entry point.
+ssize_t send_stream(int fd, const uint8_t* data, size_t len);
+
 // ---- Waiting ----
 
 // poll() with its timeout in microseconds (negative: none), so a wait can end sooner than a

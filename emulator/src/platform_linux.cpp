@@ -73,6 +73,15 @@ ssize_t send_datagram(int fd, const uint8_t* data, size_t len, const sockaddr* t
   return n < 0 ? -errno : n;
 }
 
+ssize_t send_stream(int fd, const uint8_t* data, size_t len) {
+  ssize_t n;
+  do {
+    n = ::send(fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0 && (errno == EWOULDBLOCK || errno == ENOBUFS)) return -EAGAIN;
+  return n < 0 ? -errno : n;
+}
+
 int open_wakeup() {
   const int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   return fd < 0 ? -errno : fd;

@@ -1165,6 +1165,19 @@ Result<size_t> TcpSocket::send_some(std::unique_lock<std::mutex>& lock, const ui
   return n;
 }
 
+// uv_try_write: what the kernel takes now of bytes nothing in libuv's queue is ahead of, or
+// a libuv error (UV_EAGAIN when it takes none). Its checks, then its write as send(2), which
+// skips the file layer write(2) goes through: the same bytes, the socket's own entry point.
+ssize_t TcpSocket::try_write_host(const uint8_t* data, size_t len) {
+  auto* stream = reinterpret_cast<uv_stream_t*>(handle_);
+  if (stream == nullptr) return UV_EBADF;
+  if (uv_stream_get_write_queue_size(stream) != 0) return UV_EAGAIN;
+  if (!uv_is_writable(stream)) return UV_EPIPE;
+  const int fd = kernel_fd();
+  if (fd < 0) return UV_EBADF;
+  return platform::send_stream(fd, data, len);
+}
+
 void TcpSocket::write_to_host(const uint8_t* data, size_t len) {
   if (len == 0) return;
   if (handle_ == nullptr) {
@@ -1177,15 +1190,14 @@ void TcpSocket::write_to_host(const uint8_t* data, size_t len) {
   trace_event("data-out", static_cast<int64_t>(len));
   auto* stream = reinterpret_cast<uv_stream_t*>(handle_);
   if (tx_queued_ == 0) {
-    uv_buf_t buf = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(data)), static_cast<unsigned int>(len));
-    const int written = uv_try_write(stream, &buf, 1);
+    const ssize_t written = try_write_host(data, len);
     if (written > 0) {
       data += written;
       len -= static_cast<size_t>(written);
     } else if (written != UV_EAGAIN) {
       // The data counts as queued, as lwIP's tcp_write would have taken it; the error shows
       // at the script's next call.
-      fail(firmware_errno_for_io(written));
+      fail(firmware_errno_for_io(static_cast<int>(written)));
       return;
     }
     if (len == 0) return;
@@ -1271,15 +1283,13 @@ Result<size_t> TcpSocket::send_directly(std::unique_lock<std::mutex>& lock, cons
   const auto ready = [&] {
     const bool open = state_ == State::connected || state_ == State::peer_closed;
     if (!open || closed_ || handle_ == nullptr || tx_queued_ > 0 || uses_link()) return true;
-    uv_buf_t buf = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(data + done)),
-                               static_cast<unsigned int>(len - done));
-    const int written = uv_try_write(reinterpret_cast<uv_stream_t*>(handle_), &buf, 1);
+    const ssize_t written = try_write_host(data + done, len - done);
     if (written > 0) {
       stack_->count_link_bytes(static_cast<size_t>(written));
       trace_event("data-out", written);
       done += static_cast<size_t>(written);
     } else if (written != UV_EAGAIN) {
-      fail(firmware_errno_for_io(written));
+      fail(firmware_errno_for_io(static_cast<int>(written)));
       return true;
     }
     return done == len;

@@ -122,6 +122,7 @@ class TcpSocket final : public Socket {
   static void on_unanswered_gives_up(uv_timer_t* timer);
   Status finish_connect();
   int kernel_fd() const;
+  ssize_t try_write_host(const uint8_t* data, size_t len);
   int kernel_error() const;
   // One look at the kernel's count (platform::unacknowledged_bytes), through the stack's test seam.
   size_t unacked_in_kernel(Stack::UnackedLook look = Stack::UnackedLook::room) const;
