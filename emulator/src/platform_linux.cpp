@@ -30,16 +30,13 @@ bool bind_to_loopback_interface(int fd) {
 
 ssize_t receive_datagram(int fd, uint8_t* buf, size_t len, sockaddr_storage* sender,
                          DatagramRead how) {
-  iovec piece{buf, len};
-  msghdr message{};
-  message.msg_name = sender;
-  message.msg_namelen = sizeof(*sender);
-  message.msg_iov = &piece;
-  message.msg_iovlen = 1;
+  // recvfrom, not recvmsg: the kernel copies no message header in (CPython's recvfrom makes
+  // the same call). MSG_TRUNC makes a datagram socket's recvfrom answer the datagram's size.
   const int flags = MSG_DONTWAIT | (how.peek ? MSG_PEEK : 0) | (how.full_size ? MSG_TRUNC : 0);
   ssize_t n;
   do {
-    n = ::recvmsg(fd, &message, flags);
+    socklen_t sender_length = sizeof(*sender);
+    n = ::recvfrom(fd, buf, len, flags, reinterpret_cast<sockaddr*>(sender), &sender_length);
   } while (n < 0 && errno == EINTR);
   return n < 0 ? -errno : n;
 }
