@@ -88,7 +88,8 @@ void BM_KernelRecv(benchmark::State& state) {
 }
 BENCHMARK(BM_KernelRecv)->Arg(32)->Arg(1460);
 
-// send() with an empty send queue: uv_try_write hands the bytes to the kernel, nothing is copied.
+// send() with an empty send queue: send(2) hands the bytes to the kernel (TcpSocket::try_write_host),
+// nothing is copied.
 void BM_TcpSendTryWrite(benchmark::State& state) {
   TcpPair pair;
   const size_t len = static_cast<size_t>(state.range(0));
