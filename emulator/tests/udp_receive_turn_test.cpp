@@ -29,6 +29,15 @@ uint64_t turns_of(Stack& stack) {
   return stack.turns();
 }
 
+// recv, as text; "<errno N>" for an error.
+std::string recv_text(Socket& socket, size_t n, int flags = 0) {
+  std::string buf(n, '\0');
+  auto got = socket.recvfrom(reinterpret_cast<uint8_t*>(&buf[0]), n, flags, nullptr);
+  if (!got) return "<errno " + std::to_string(got.error().code) + ">";
+  buf.resize(*got);
+  return buf;
+}
+
 // A bound socket, after a turn of the loop (as any call that waited would have run): the socket
 // is in the loop's poll set and the loop has nothing pending, so the shortcut can apply at once.
 struct Receiver {
@@ -48,14 +57,7 @@ struct Receiver {
     run_loop_once(*stack);
   }
 
-  // recv, as text; "<errno N>" for an error.
-  std::string recv(size_t n, int flags = 0) {
-    std::string buf(n, '\0');
-    auto got = socket->recvfrom(reinterpret_cast<uint8_t*>(&buf[0]), n, flags, nullptr);
-    if (!got) return "<errno " + std::to_string(got.error().code) + ">";
-    buf.resize(*got);
-    return buf;
-  }
+  std::string recv(size_t n, int flags = 0) { return recv_text(*socket, n, flags); }
 
   // Non-blocking receives until EAGAIN.
   std::vector<std::string> drain(size_t n = 16) {
@@ -71,6 +73,15 @@ struct Receiver {
 void native_sendto(int fd, const std::string& data, uint16_t port) {
   sockaddr_in to = loopback(port);
   ::sendto(fd, data.data(), data.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
+}
+
+// Sends `data` to `port` from another thread 50 ms from now, when a receive started now is
+// asleep in its wait.
+std::thread send_later(int fd, std::string data, uint16_t port) {
+  return std::thread([fd, data = std::move(data), port] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    native_sendto(fd, data, port);
+  });
 }
 
 // Lets datagrams sent over loopback reach the receiver's kernel socket, without running the
@@ -196,10 +207,7 @@ TEST(UdpReceiveTurn, LossyLinkStillShapesWhatArrives) {
 TEST(UdpReceiveTurn, BlockedReceiveWakesForLateDatagramCloseAndTimeout) {
   Receiver r(false);
   Fd peer = udp_socket();
-  std::thread late([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    native_sendto(peer.get(), "late", r.port);
-  });
+  std::thread late = send_later(peer.get(), "late", r.port);
   r.socket->set_timeout_ms(5000);
   EXPECT_EQ(r.recv(10), "late");
   late.join();
@@ -233,16 +241,10 @@ TEST(UdpReceiveTurn, ReceiveAsleepOnItsOwnSocketLeavesASecondSocketServed) {
   auto second = open(first.stack, MP_SOCK_DGRAM);
   ASSERT_TRUE(second->bind(endpoint(0)));
   const uint16_t second_port = second->local_endpoint()->port;
-  std::thread late([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    native_sendto(peer.get(), "second", second_port);
-  });
+  std::thread late = send_later(peer.get(), "second", second_port);
   second->set_timeout_ms(2000);
-  char buf[16];
-  auto got = second->recv(reinterpret_cast<uint8_t*>(buf), sizeof(buf), 0);
+  EXPECT_EQ(recv_text(*second, 16), "second");
   late.join();
-  ASSERT_TRUE(got);
-  EXPECT_EQ(std::string(buf, *got), "second");
   EXPECT_FALSE(first_done);
   native_sendto(peer.get(), "first", first.port);
   sleeper.join();
@@ -257,10 +259,7 @@ TEST(UdpReceiveTurn, FirstReceiveOnAFreshSocketWakesForALateDatagram) {
   ASSERT_TRUE(s->bind(endpoint(0)));
   const uint16_t port = s->local_endpoint()->port;
   Fd peer = udp_socket();
-  std::thread late([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    native_sendto(peer.get(), "late", port);
-  });
+  std::thread late = send_later(peer.get(), "late", port);
   s->set_timeout_ms(2000);
   char buf[8];
   auto got = s->recv(reinterpret_cast<uint8_t*>(buf), sizeof(buf), 0);
