@@ -99,11 +99,9 @@ WaitOutcome Stack::wait(std::unique_lock<std::mutex>& lock, const Deadline& dead
   return wait_with(lock, deadline, ready, false);
 }
 
-WaitOutcome Stack::wait_reading_directly(std::unique_lock<std::mutex>& lock,
-                                         const Deadline& deadline,
-                                         const std::function<bool()>& ready, bool turn_done,
-                                         const std::function<int()>& sole_reader) {
-  return wait_with(lock, deadline, ready, true, -1, turn_done, 0, sole_reader ? &sole_reader : nullptr);
+WaitOutcome Stack::wait_reading_directly(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
+                                         const std::function<bool()>& ready) {
+  return wait_with(lock, deadline, ready, true);
 }
 
 WaitOutcome Stack::wait_writing_directly(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
@@ -116,27 +114,22 @@ WaitOutcome Stack::wait_writing_directly(std::unique_lock<std::mutex>& lock, con
 
 WaitOutcome Stack::wait_for_acks(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
                                  const std::function<bool()>& ready) {
-  return wait_with(lock, deadline, ready, false, -1, false, kFirstAckLookUs);
+  return wait_with(lock, deadline, ready, false, -1, kFirstAckLookUs);
 }
 
 WaitOutcome Stack::wait_with(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
                              const std::function<bool()>& ready, bool ready_before_pump,
-                             int writable_fd, bool turn_done, int64_t look_again_us,
-                             const std::function<int()>* sole_reader) {
-  Waiter& me = Waiter::for_this_thread();
+                             int writable_fd, int64_t look_again_us) {
   for (bool first = true;; first = false) {
-    // The first pass runs the loop, unless the caller just did the loop's turn itself: it
-    // applies watcher changes libuv has queued (a read just started by a connect callback,
-    // say), without which the poll below could not see the caller's descriptor. After a
-    // wake-up, a caller that reads or writes the kernel directly tries first and runs the loop
-    // only if the wake-up was not for it.
+    // The first pass runs the loop: it applies watcher changes libuv has queued (a read just
+    // started by a connect callback, say), without which the poll below could not see the
+    // caller's descriptor. After a wake-up, a caller that reads or writes the kernel directly
+    // tries first and runs the loop only if the wake-up was not for it.
     if (ready_before_pump && !first) {
       if (ready()) return WaitOutcome::ready;
     }
-    if (!(first && turn_done)) {
-      pump();
-      if (ready()) return WaitOutcome::ready;
-    }
+    pump();
+    if (ready()) return WaitOutcome::ready;
     int timeout = deadline.poll_timeout_ms();
     if (timeout == 0) return WaitOutcome::timed_out;
     // Wake in time for the loop's next timer, so timers fire while this thread waits. A loop
@@ -150,28 +143,39 @@ WaitOutcome Stack::wait_with(std::unique_lock<std::mutex>& lock, const Deadline&
     // Doubling; past the ACK check's own period the caller leaves the looking to it.
     look_again_us = look_again_us * 2 < kAckLookPeriodUs ? look_again_us * 2 : 0;
 
-    // The loop's only source of events is the reader's socket: watch it without the loop.
-    const int reader_fd = sole_reader != nullptr ? (*sole_reader)() : -1;
-
-    waiters_.push_back(&me);
-    InterruptSource* interrupts = interrupts_;
-    const int interrupt_fd = interrupts ? interrupts->wakeup_fd() : -1;
-    lock.unlock();
-
-    // A negative fd is skipped by poll(2), so the set can keep its shape.
-    pollfd fds[4] = {{reader_fd >= 0 ? reader_fd : uv_backend_fd(&loop_), POLLIN, 0},
-                     {me.fd(), POLLIN, 0},
-                     {interrupt_fd, POLLIN, 0},
-                     {writable_fd, POLLOUT, 0}};
-    const int n = platform::poll_us(fds, 4, sleep_us);
-    const bool signalled = (n < 0 && errno == EINTR) || (interrupt_fd >= 0 && fds[2].revents != 0);
-    const bool stop = signalled && interrupts != nullptr && interrupts->interrupted();
-
-    lock.lock();
-    remove_waiter(&me);
-    me.drain();
-    if (stop) return WaitOutcome::interrupted;
+    if (sleep(lock, uv_backend_fd(&loop_), writable_fd, sleep_us)) {
+      return WaitOutcome::interrupted;
+    }
   }
+}
+
+WaitOutcome Stack::sleep_on_socket(std::unique_lock<std::mutex>& lock, const Deadline& deadline, int fd) {
+  const int timeout = deadline.poll_timeout_ms();
+  if (timeout == 0) return WaitOutcome::timed_out;
+  if (sleep(lock, fd, -1, timeout < 0 ? -1 : int64_t{timeout} * 1000)) return WaitOutcome::interrupted;
+  return WaitOutcome::ready;
+}
+
+bool Stack::sleep(std::unique_lock<std::mutex>& lock, int readable_fd, int writable_fd, int64_t sleep_us) {
+  Waiter& me = Waiter::for_this_thread();
+  waiters_.push_back(&me);
+  InterruptSource* interrupts = interrupts_;
+  const int interrupt_fd = interrupts ? interrupts->wakeup_fd() : -1;
+  lock.unlock();
+
+  // A negative fd is skipped by poll(2), so the set can keep its shape.
+  pollfd fds[4] = {{readable_fd, POLLIN, 0},
+                   {me.fd(), POLLIN, 0},
+                   {interrupt_fd, POLLIN, 0},
+                   {writable_fd, POLLOUT, 0}};
+  const int n = platform::poll_us(fds, 4, sleep_us);
+  const bool signalled = (n < 0 && errno == EINTR) || (interrupt_fd >= 0 && fds[2].revents != 0);
+  const bool stop = signalled && interrupts != nullptr && interrupts->interrupted();
+
+  lock.lock();
+  remove_waiter(&me);
+  me.drain();
+  return stop;
 }
 
 void Stack::pump() {
@@ -191,12 +195,6 @@ bool Stack::loop_serves_only(const uv_handle_t* handle) const {
   // handles, which the core never makes.
   return background_work_ == 0 && uv_is_active(handle) && loop_.active_handles == 1 &&
          loop_.active_reqs.count == 0 && uv_backend_timeout(&loop_) < 0;
-}
-
-int Stack::sole_reader_fd(const uv_handle_t* handle) const {
-  if (handle == nullptr || !loop_serves_only(handle)) return -1;
-  uv_os_fd_t fd;
-  return uv_fileno(handle, &fd) == 0 ? fd : -1;
 }
 
 void Stack::notify_changed() {

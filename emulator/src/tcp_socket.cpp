@@ -747,10 +747,7 @@ void TcpSocket::start_reading() {
   if (reading_ || handle_ == nullptr) return;
   if (state_ != State::connected) return;
   if (rx_bytes_ + rx_link_bytes_ >= limits_->tcp_wnd) return;  // the window is closed until the script reads
-  if (uv_read_start(reinterpret_cast<uv_stream_t*>(handle_), on_alloc, on_read) == 0) {
-    reading_ = true;
-    reading_from_turn_ = stack_->turns();
-  }
+  if (uv_read_start(reinterpret_cast<uv_stream_t*>(handle_), on_alloc, on_read) == 0) reading_ = true;
 }
 
 void TcpSocket::stop_reading() {
@@ -830,7 +827,7 @@ void TcpSocket::took_from_kernel(std::unique_ptr<uint8_t[]> block, size_t size) 
   if (rx_bytes_ + rx_link_bytes_ >= limits_->tcp_wnd) stop_reading();
 }
 
-// The loop's read for this socket, done by the caller (see receive_turn): up to what the
+// The loop's read for this socket, done by the caller (see receive_alone): up to what the
 // window lets in, into a block, queued as on_read queues it. True when something was queued.
 bool TcpSocket::read_as_the_loop(bool* would_block) {
   const int fd = kernel_fd();
@@ -892,20 +889,16 @@ Result<size_t> TcpSocket::receive(std::unique_lock<std::mutex>& lock, uint8_t* b
       // Non-blocking: let the network run once, as modlwip's poll_sockets does.
       stack_->pump();
     } else {
-      bool turn_done = false;
-      if (std::optional<Result<size_t>> taken = receive_turn(buf, len, flags, &turn_done)) return *taken;
+      const Deadline deadline = Deadline::from_timeout_ms(timeout);
+      if (std::optional<Result<size_t>> taken = receive_alone(lock, buf, len, flags, deadline)) return *taken;
       if (rx_.empty()) {
         // Each check takes the kernel's bytes straight into `buf` when nothing is queued here.
         std::optional<Result<size_t>> direct;
-        const WaitOutcome outcome = stack_->wait_reading_directly(
-            lock, Deadline::from_timeout_ms(timeout),
-            [&] {
-              if (state_ != State::connected || !rx_.empty()) return true;
-              direct = receive_directly(buf, len, flags);
-              return direct.has_value();
-            },
-            turn_done,
-            [this] { return stack_->sole_reader_fd(reinterpret_cast<const uv_handle_t*>(handle_)); });
+        const WaitOutcome outcome = stack_->wait_reading_directly(lock, deadline, [&] {
+          if (state_ != State::connected || !rx_.empty()) return true;
+          direct = receive_directly(buf, len, flags);
+          return direct.has_value();
+        });
         if (direct) return *direct;
         if (outcome == WaitOutcome::interrupted) return Error::interrupted();
         if (outcome == WaitOutcome::timed_out) return Error::os(MP_ETIMEDOUT);
@@ -968,33 +961,43 @@ std::optional<Result<size_t>> TcpSocket::receive_directly(uint8_t* buf, size_t l
   return check_connected_for_recv(&finished);
 }
 
-// A blocking receive with nothing queued here, when the loop's next turn could do nothing but
-// read this socket (Stack::loop_serves_only: no other handle, timer, request or background
-// work): that turn would queue what the kernel holds (on_read) and the receive then take the
-// first segment of it. Here the caller does the turn's read itself, saving the turn (an
-// epoll_wait). Where a segment is as large as a read (the desktop profile), the segment goes
-// straight from the kernel into the caller's buffer, as receive_directly does after a
-// wake-up, saving a copy too; where it is smaller (a camera's), the read is the loop's, queued,
-// so one read serves the receives of several segments. Returns what was received straight, or
-// nullopt (with something queued, or not: the caller looks); `turn_done` then says whether the
-// caller may sleep without that turn: the kernel has nothing to read and the socket is in the
-// loop's poll set already (a turn ran since reading started), so the turn could only have
-// found the same.
-std::optional<Result<size_t>> TcpSocket::receive_turn(uint8_t* buf, size_t len, int flags, bool* turn_done) {
-  if (!reading_ || handle_ == nullptr) return std::nullopt;
-  if (!stack_->loop_serves_only(reinterpret_cast<const uv_handle_t*>(handle_))) return std::nullopt;
-  bool would_block = false;
-  if (limits_->tcp_mss < kReadChunk) {
-    // A camera's segment is a small part of what one read takes: the read is the loop's (as
-    // much as the window lets in, queued), and this receive and the next take segments of it.
-    if (state_ == State::connected && !uses_link() && read_as_the_loop(&would_block)) return std::nullopt;
-  } else if (std::optional<Result<size_t>> taken = receive_directly(buf, len, flags, &would_block)) {
-    // As arrive() would: a thread waiting on this stack looks again.
-    stack_->notify_changed();
-    return taken;
+// A blocking receive with nothing queued here: the next bytes are the kernel's, so the caller
+// reads them itself, as the loop's next turn would (on_read) before the receive took the first
+// segment. Where a segment is as large as a read (the desktop profile) the segment goes
+// straight from the kernel into the caller's buffer (receive_directly), saving a copy too;
+// where it is smaller (a camera's), the read is the loop's (read_as_the_loop), queued, so one
+// read serves the receives of several segments. While the kernel has nothing and the loop
+// serves this socket alone (Stack::loop_serves_only: no other handle, timer, request or
+// background work), the caller sleeps on the socket itself (Stack::sleep_on_socket), not in
+// the loop: a round trip then costs the receive's reads and one poll(2), and none of the
+// loop's turns. The checks that decide the sleep are made once per sleep, not per read.
+// Returns what was received straight or what ended the wait (its timeout, a signal), or
+// nullopt for the caller to go on the usual way: something is queued, the state changed, the
+// kernel holds an end of stream (the loop delivers it), or the loop has more to serve.
+std::optional<Result<size_t>> TcpSocket::receive_alone(std::unique_lock<std::mutex>& lock, uint8_t* buf, size_t len,
+                                                       int flags, const Deadline& deadline) {
+  for (;;) {
+    // Read again after every sleep: another thread's turn of the loop may have queued bytes,
+    // or a change of the link put it in the way.
+    if (state_ != State::connected || !rx_.empty() || !reading_ || uses_link()) return std::nullopt;
+    bool would_block = false;
+    if (limits_->tcp_mss < kReadChunk) {
+      if (read_as_the_loop(&would_block)) return std::nullopt;
+    } else if (std::optional<Result<size_t>> taken = receive_directly(buf, len, flags, &would_block)) {
+      // As arrive() would: a thread waiting on this stack looks again.
+      stack_->notify_changed();
+      return taken;
+    }
+    if (!would_block || !stack_->loop_serves_only(reinterpret_cast<const uv_handle_t*>(handle_))) return std::nullopt;
+    switch (stack_->sleep_on_socket(lock, deadline, kernel_fd())) {
+      case WaitOutcome::ready:
+        break;
+      case WaitOutcome::timed_out:
+        return Result<size_t>(Error::os(MP_ETIMEDOUT));
+      case WaitOutcome::interrupted:
+        return Result<size_t>(Error::interrupted());
+    }
   }
-  *turn_done = would_block && reading_ && stack_->turns() > reading_from_turn_;
-  return std::nullopt;
 }
 
 Result<size_t> TcpSocket::do_recv(uint8_t* buf, size_t len, int flags) {

@@ -100,7 +100,8 @@ class TcpSocket final : public Socket {
   Result<size_t> receive(std::unique_lock<std::mutex>& lock, uint8_t* buf, size_t len, int flags);
   std::optional<Result<size_t>> receive_directly(uint8_t* buf, size_t len, int flags,
                                                  bool* would_block = nullptr);
-  std::optional<Result<size_t>> receive_turn(uint8_t* buf, size_t len, int flags, bool* turn_done);
+  std::optional<Result<size_t>> receive_alone(std::unique_lock<std::mutex>& lock, uint8_t* buf, size_t len, int flags,
+                                              const Deadline& deadline);
   bool read_as_the_loop(bool* would_block);
   void took_from_kernel(std::unique_ptr<uint8_t[]> block, size_t size);
   Result<size_t> send_some(std::unique_lock<std::mutex>& lock, const uint8_t* data, size_t len);
@@ -174,7 +175,6 @@ class TcpSocket final : public Socket {
   Fifo<RxChunk> rx_;
   size_t rx_bytes_ = 0;
   bool reading_ = false;
-  uint64_t reading_from_turn_ = 0;  // Stack::turns() when reading last started
 
   size_t tx_queued_ = 0;  // bytes copied for the kernel and not yet written
   // Sent while the connect was still in progress, under firmware that takes such data (before

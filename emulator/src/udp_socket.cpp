@@ -414,12 +414,12 @@ Result<size_t> UdpSocket::receive(std::unique_lock<std::mutex>& lock, uint8_t* b
                                   int flags, Endpoint* from) {
   if (closed_) return Error::os(MP_EBADF);
   if (queue_.empty()) {
-    bool turn_done = false;
+    const int64_t timeout = effective_recv_timeout_ms(flags);
+    const Deadline deadline = Deadline::from_timeout_ms(timeout);
     if ((flags & MP_MSG_PEEK) == 0) {
-      if (std::optional<Result<size_t>> taken = receive_turn(buf, len, from, &turn_done))
+      if (std::optional<Result<size_t>> taken = receive_alone(lock, buf, len, from, deadline, timeout))
         return *taken;
     }
-    const int64_t timeout = effective_recv_timeout_ms(flags);
     // Each check takes the kernel's next datagram straight into `buf` when nothing is queued.
     std::optional<Result<size_t>> direct;
     const auto ready = [&] {
@@ -427,16 +427,8 @@ Result<size_t> UdpSocket::receive(std::unique_lock<std::mutex>& lock, uint8_t* b
       direct = receive_directly(buf, len, flags, from);
       return direct.has_value();
     };
-    const Deadline deadline = Deadline::from_timeout_ms(timeout);
-    WaitOutcome outcome;
-    if (timeout == 0) {
-      // A turn of the loop just found nothing: so would the one the wait would run.
-      outcome = turn_done ? WaitOutcome::timed_out : stack_->wait(lock, deadline, ready);
-    } else {
-      outcome = stack_->wait_reading_directly(lock, deadline, ready, turn_done, [this] {
-        return stack_->sole_reader_fd(reinterpret_cast<const uv_handle_t*>(handle_));
-      });
-    }
+    const WaitOutcome outcome = timeout == 0 ? stack_->wait(lock, deadline, ready)
+                                             : stack_->wait_reading_directly(lock, deadline, ready);
     if (direct) return *direct;
     if (outcome == WaitOutcome::interrupted) return Error::interrupted();
     if (closed_) return Error::os(MP_EBADF);
@@ -544,6 +536,30 @@ std::optional<Result<size_t>> UdpSocket::receive_turn(uint8_t* buf, size_t len, 
   }
   stack_->buffers().give(std::move(block));
   return Result<size_t>(std::min(size, len));
+}
+
+// A receive with nothing queued, while the loop serves this socket alone: its turns
+// (receive_turn) without the loop, and between them, while the kernel has nothing, a sleep on
+// the socket itself (Stack::sleep_on_socket), not in the loop. A non-blocking receive makes
+// one turn. Returns what was received or what ended the wait (its timeout, a signal), or
+// nullopt for the caller to go on the usual way: the shortcut does not apply (any more), or
+// another thread's turn of the loop queued datagrams meanwhile, which come first.
+std::optional<Result<size_t>> UdpSocket::receive_alone(std::unique_lock<std::mutex>& lock, uint8_t* buf, size_t len,
+                                                       Endpoint* from, const Deadline& deadline, int64_t timeout) {
+  for (;;) {
+    bool turn_done = false;
+    if (std::optional<Result<size_t>> taken = receive_turn(buf, len, from, &turn_done)) return taken;
+    if (!turn_done) return std::nullopt;
+    switch (stack_->sleep_on_socket(lock, deadline, kernel_fd())) {
+      case WaitOutcome::ready:
+        break;
+      case WaitOutcome::timed_out:
+        return Result<size_t>(timeout_error(timeout));
+      case WaitOutcome::interrupted:
+        return Result<size_t>(Error::interrupted());
+    }
+    if (!queue_.empty() || closed_) return std::nullopt;
+  }
 }
 
 // The rest of uv__udp_recvmsg's turn: up to `reads` more datagrams, read into `block`, until

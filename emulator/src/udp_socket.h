@@ -69,6 +69,8 @@ class UdpSocket final : public Socket {
   std::optional<Result<size_t>> receive_directly(uint8_t* buf, size_t len, int flags, Endpoint* from);
   std::optional<Result<size_t>> receive_turn(uint8_t* buf, size_t len, Endpoint* from,
                                              bool* turn_done);
+  std::optional<Result<size_t>> receive_alone(std::unique_lock<std::mutex>& lock, uint8_t* buf, size_t len,
+                                              Endpoint* from, const Deadline& deadline, int64_t timeout);
   void read_rest_of_turn(int fd, uint8_t* block, int reads);
   Status bind_host(const Endpoint& local);
   // The kernel socket under the handle, or -1 when there is none (TcpSocket::kernel_fd's twin).

@@ -251,6 +251,43 @@ TEST(UdpReceiveTurn, ReceiveAsleepOnItsOwnSocketLeavesASecondSocketServed) {
   EXPECT_EQ(first_got, "first");
 }
 
+// While a receive sleeps on its own socket, another thread's waits turn the loop, which queues
+// the datagrams it reads: those come before the kernel's next ones, so the datagrams arrive in
+// the order sent (the queue limit may drop some, never reorder them).
+TEST(UdpReceiveTurn, DatagramsTheLoopQueuedComeBeforeTheKernels) {
+  Receiver r(false);
+  Fd peer = udp_socket();
+  std::atomic<bool> done{false};
+  std::thread turner([&] {
+    while (!done) (void)r.stack->sleep_ms(1);  // each wait turns the loop
+  });
+  constexpr int kCount = 300;
+  std::thread sender([&] {  // paced, each datagram a wake-up for both threads
+    for (int i = 1; i <= kCount; ++i) {
+      native_sendto(peer.get(), std::to_string(i), r.port);
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  });
+  r.socket->set_timeout_ms(2000);
+  int last = 0;
+  int received = 0;
+  bool in_order = true;
+  while (last < kCount) {
+    const std::string got = r.recv(16);
+    if (got.empty() || got[0] == '<') break;
+    const int n = std::stoi(got);
+    in_order = in_order && n > last;
+    last = n;
+    ++received;
+  }
+  done = true;
+  sender.join();
+  turner.join();
+  EXPECT_TRUE(in_order) << "a datagram came before one sent earlier";
+  EXPECT_EQ(last, kCount);
+  EXPECT_GT(received, kCount / 2);
+}
+
 // Before any turn of the loop the socket is not in the loop's poll set yet: the first wait must
 // run the loop, or it would sleep through the datagram.
 TEST(UdpReceiveTurn, FirstReceiveOnAFreshSocketWakesForALateDatagram) {
