@@ -4,8 +4,9 @@ data an operation touches when it starts cold, as it does on a CPU it shares wit
     python3 bench/cold_cache.py SIDE KIND PORT COUNT [flush-only]
 
 SIDE is `emulator` (the installed mpsock, or the extension in $MPSOCK_EXTENSION) or `native`;
-KIND is `connect` (socket, connect, close; PORT is the peer's accept port) or `udp` (sendto and
-recvfrom of 32 bytes; PORT is its udp port). Each of COUNT operations follows a read of 3 MiB,
+KIND is `connect` (socket, connect, close; PORT is the peer's accept port), `udp` (sendto and
+recvfrom of 32 bytes; PORT is its udp port) or `tcp` (send of 32 bytes and recv of the echo;
+PORT is its echo port). Each of COUNT operations follows a read of 3 MiB,
 more than the simulated last-level cache below. With `flush-only` the operations are left out,
 so the difference between the two runs' misses, divided by COUNT, is the operation's:
 
@@ -52,6 +53,18 @@ def operation(socket, kind, port):
             s.recvfrom(64)
 
         return round_trip
+
+    if kind == "tcp":
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.connect(address)
+
+        def exchange():
+            s.send(MESSAGE)
+            got = 0
+            while got < len(MESSAGE):
+                got += len(s.recv(64))
+
+        return exchange
 
     def connect_and_close():
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
