@@ -120,6 +120,10 @@ WaitOutcome Stack::wait_for_acks(std::unique_lock<std::mutex>& lock, const Deadl
 WaitOutcome Stack::wait_with(std::unique_lock<std::mutex>& lock, const Deadline& deadline,
                              const std::function<bool()>& ready, bool ready_before_pump,
                              int writable_fd, int64_t look_again_us) {
+  // The thread's wake-up descriptor, which lives as long as the thread, is opened by its first
+  // wait, whether or not that wait sleeps: a thread's descriptors are settled once it has
+  // waited (Stack::sleep_ms(0) opens it on purpose).
+  (void)Waiter::for_this_thread();
   for (bool first = true;; first = false) {
     // The first pass runs the loop: it applies watcher changes libuv has queued (a read just
     // started by a connect callback, say), without which the poll below could not see the
