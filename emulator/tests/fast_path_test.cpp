@@ -84,14 +84,10 @@ TEST(FastPath, BlockingConnectTheKernelSettlesAtOnceRunsNoTurn) {
     auto stack = Stack::create(*find_profile(name));
     auto s = open(stack, MP_SOCK_STREAM);
     s->set_timeout_ms(2000);
-    auto turns = [&] {
-      std::lock_guard<std::mutex> guard(stack->mutex());
-      return stack->turns();
-    };
-    const uint64_t before = turns();
+    const uint64_t before = turns_of(*stack);
     Status connected = s->connect(endpoint(port));
     ASSERT_TRUE(connected) << connected.error().code;
-    EXPECT_EQ(turns(), before);
+    EXPECT_EQ(turns_of(*stack), before);
     // Connected all the same: the peer gets what is sent.
     const std::string ping = "ping";
     ASSERT_TRUE(s->send(reinterpret_cast<const uint8_t*>(ping.data()), ping.size()));
@@ -181,11 +177,6 @@ TEST(FastPath, SocketsClosedWithoutAWaitAreFreedAtOnce) {
   // No call ever waited: each close ran the turn that frees its handle (the handle's socket
   // holds the stack, so a handle left for a later turn could keep both alive for good).
   EXPECT_EQ(handles_in(*stack) - before, 0);
-}
-
-uint64_t turns_of(Stack& stack) {
-  std::lock_guard<std::mutex> guard(stack.mutex());
-  return stack.turns();
 }
 
 // A connection closed with nothing in flight lets go of itself in the close: no turn of the

@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <mutex>
 #include <string>
 
 #include "mpsock/mpsock.h"
@@ -170,5 +171,17 @@ struct Connected {
   }
   bool ok() const { return client && server.get() >= 0; }
 };
+
+// How many turns the stack's loop has run (Stack::turns), read under its lock.
+inline uint64_t turns_of(Stack& stack) {
+  std::lock_guard<std::mutex> guard(stack.mutex());
+  return stack.turns();
+}
+
+// One turn of the loop, as a waiting call would run it.
+inline void run_loop_once(Stack& stack) {
+  std::lock_guard<std::mutex> guard(stack.mutex());
+  stack.pump();
+}
 
 }  // namespace mpsock::test

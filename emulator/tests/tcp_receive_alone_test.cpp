@@ -16,16 +16,6 @@ namespace {
 using namespace mpsock::test;
 using std::chrono::milliseconds;
 
-uint64_t turns_of(Stack& stack) {
-  std::lock_guard<std::mutex> guard(stack.mutex());
-  return stack.turns();
-}
-
-void run_loop_once(Stack& stack) {
-  std::lock_guard<std::mutex> guard(stack.mutex());
-  stack.pump();
-}
-
 // recv, as text; "<errno N>" for an error.
 std::string recv_text(Socket& socket, size_t n) {
   std::string buf(n, '\0');

@@ -18,17 +18,6 @@ namespace {
 
 using namespace mpsock::test;
 
-// One turn of the loop, as a waiting call would run it.
-void run_loop_once(Stack& stack) {
-  std::lock_guard<std::mutex> guard(stack.mutex());
-  stack.pump();
-}
-
-uint64_t turns_of(Stack& stack) {
-  std::lock_guard<std::mutex> guard(stack.mutex());
-  return stack.turns();
-}
-
 // recv, as text; "<errno N>" for an error.
 std::string recv_text(Socket& socket, size_t n, int flags = 0) {
   std::string buf(n, '\0');
