@@ -3,7 +3,11 @@
 // network (an echo served by a thread blocked in recv). Condition variables and kernel sockets
 // are the reference.
 #include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 
+#include <cerrno>
 #include <condition_variable>
 #include <thread>
 
@@ -116,28 +120,77 @@ void BM_TcpEchoThread(benchmark::State& state) {
 }
 BENCHMARK(BM_TcpEchoThread)->UseRealTime();
 
-void BM_KernelEchoThread(benchmark::State& state) {
+// A kernel connection whose far end a thread blocked in recv echoes; `near` is the side measured.
+struct KernelEcho {
   KernelFd listener = kernel_listener();
-  KernelFd client = kernel_connect(port_of(listener.get()));
-  KernelFd server = kernel_accept(listener.get());
-  std::thread echo([&] {
+  KernelFd far = kernel_connect(port_of(listener.get()));
+  KernelFd near = kernel_accept(listener.get());
+  std::thread echo{[this] {
     char buf[64];
     for (;;) {
-      const ssize_t n = ::recv(client.get(), buf, sizeof(buf), 0);
+      const ssize_t n = ::recv(far.get(), buf, sizeof(buf), 0);
       if (n <= 0) return;
-      write_all(client.get(), buf, static_cast<size_t>(n));
+      write_all(far.get(), buf, static_cast<size_t>(n));
     }
-  });
+  }};
+
+  ~KernelEcho() {
+    ::shutdown(near.get(), SHUT_WR);  // the echo thread sees EOF
+    echo.join();
+  }
+};
+
+void BM_KernelEchoThread(benchmark::State& state) {
+  KernelEcho pair;
   uint8_t message[32] = {};
   uint8_t back[32];
   for (auto _ : state) {
-    write_all(server.get(), message, sizeof(message));
-    read_exact(server.get(), back, sizeof(back));
+    write_all(pair.near.get(), message, sizeof(message));
+    read_exact(pair.near.get(), back, sizeof(back));
   }
-  ::shutdown(server.get(), SHUT_WR);
-  echo.join();
 }
 BENCHMARK(BM_KernelEchoThread)->UseRealTime();
+
+// BM_KernelEchoThread with the measuring side's socket waited on as the emulator waits on one
+// (TcpSocket::receive_alone): non-blocking and in an epoll set (the loop's, which nobody polls
+// here), a read, and while the echo is not back a poll(2) of the socket alone (Arg 1) or of the
+// socket, an eventfd and a pipe (Arg 3: the thread's wake-up and the signal descriptor), then
+// the read again. Against BM_KernelEchoThread: what the shape of the wait costs in the kernel,
+// with none of the emulator's code. Run on one CPU (taskset -c 0) as bench/run.py does.
+void BM_KernelEchoThreadWaitingAsTheEmulator(benchmark::State& state) {
+  KernelEcho pair;
+  const int fd = pair.near.get();
+  if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) die("fcntl");
+  KernelFd loop(epoll_create1(EPOLL_CLOEXEC));
+  epoll_event registered{};
+  registered.events = EPOLLIN;
+  registered.data.fd = fd;
+  if (epoll_ctl(loop.get(), EPOLL_CTL_ADD, fd, &registered) != 0) die("epoll_ctl");
+  KernelFd wakeup(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0) die("pipe2");
+  KernelFd signal_read(pipe_fds[0]);
+  KernelFd signal_write(pipe_fds[1]);
+  pollfd fds[3] = {{fd, POLLIN, 0}, {wakeup.get(), POLLIN, 0}, {signal_read.get(), POLLIN, 0}};
+  const auto count = static_cast<nfds_t>(state.range(0));
+  uint8_t message[32] = {};
+  uint8_t back[32];
+  for (auto _ : state) {
+    write_all(fd, message, sizeof(message));
+    size_t got = 0;
+    while (got < sizeof(back)) {
+      const ssize_t n = ::recv(fd, back + got, sizeof(back) - got, MSG_DONTWAIT);
+      if (n > 0) {
+        got += static_cast<size_t>(n);
+      } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+        die("recv");
+      } else if (::ppoll(fds, count, nullptr, nullptr) < 0 && errno != EINTR) {
+        die("ppoll");
+      }
+    }
+  }
+}
+BENCHMARK(BM_KernelEchoThreadWaitingAsTheEmulator)->Arg(1)->Arg(2)->Arg(3)->UseRealTime();
 
 }  // namespace
 }  // namespace mpsock::bench
