@@ -253,6 +253,9 @@ TEST(UdpReceiveTurn, DatagramsTheLoopQueuedComeBeforeTheKernels) {
   constexpr int kCount = 300;
   std::thread sender([&] {  // paced, each datagram a wake-up for both threads
     for (int i = 1; i <= kCount; ++i) {
+      // The last one after a pause, when the receiver has caught up: a full queue drops
+      // whichever datagram comes next, and the loop below waits for the last.
+      if (i == kCount) std::this_thread::sleep_for(std::chrono::milliseconds(200));
       native_sendto(peer.get(), std::to_string(i), r.port);
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
