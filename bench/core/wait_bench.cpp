@@ -153,10 +153,11 @@ BENCHMARK(BM_KernelEchoThread)->UseRealTime();
 
 // BM_KernelEchoThread with the measuring side's socket waited on as the emulator waits on one
 // (TcpSocket::receive_alone): non-blocking and in an epoll set (the loop's, which nobody polls
-// here), a read, and while the echo is not back a poll(2) of the socket alone (Arg 1) or of the
-// socket, an eventfd and a pipe (Arg 3: the thread's wake-up and the signal descriptor), then
-// the read again. Against BM_KernelEchoThread: what the shape of the wait costs in the kernel,
-// with none of the emulator's code. Run on one CPU (taskset -c 0) as bench/run.py does.
+// here), a read, and while the echo is not back a poll(2) of the first N of the socket, an
+// eventfd and a pipe (N = 3 is the emulator's: the thread's wake-up and the signal descriptor
+// beside the socket), then the read again. Against BM_KernelEchoThread: what the shape of the wait
+// costs in the kernel, with none of the emulator's code. Run on one CPU (taskset -c 0) as
+// bench/run.py does.
 void BM_KernelEchoThreadWaitingAsTheEmulator(benchmark::State& state) {
   KernelEcho pair;
   const int fd = pair.near.get();
@@ -170,7 +171,7 @@ void BM_KernelEchoThreadWaitingAsTheEmulator(benchmark::State& state) {
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0) die("pipe2");
   KernelFd signal_read(pipe_fds[0]);
-  KernelFd signal_write(pipe_fds[1]);
+  KernelFd signal_write(pipe_fds[1]);  // kept open: a pipe with no writer polls as hung up
   pollfd fds[3] = {{fd, POLLIN, 0}, {wakeup.get(), POLLIN, 0}, {signal_read.get(), POLLIN, 0}};
   const auto count = static_cast<nfds_t>(state.range(0));
   uint8_t message[32] = {};
