@@ -62,7 +62,10 @@ def operation(socket, kind, port):
             s.send(MESSAGE)
             got = 0
             while got < len(MESSAGE):
-                got += len(s.recv(64))
+                piece = s.recv(64)
+                if not piece:
+                    raise OSError("the peer closed the connection")
+                got += len(piece)
 
         return exchange
 
