@@ -465,20 +465,20 @@ std::optional<Result<size_t>> UdpSocket::receive_directly(uint8_t* buf, size_t l
   return Result<size_t>(std::min(size, len));
 }
 
-// What the next turn of the loop and the receive after it would do, without the loop, when that
-// turn could do nothing but read this socket (so not while the link is shaped or down, a timer
-// is set, or anything else is open). The turn would queue what the kernel holds (on_receive)
-// and the receive take the first: here the first goes straight into the caller's buffer, the
-// rest of the turn queues behind it, and then it leaves the queue. That saves a turn of the
-// loop, an allocation and a copy per datagram of a request/response exchange. nullopt when the
-// kernel has nothing, or the shortcut does not apply.
+// What the next turn of the loop and the receive after it would do for this socket, without the
+// loop (so not while the link is shaped or down, or datagrams cross it). The turn would queue
+// what the kernel holds (on_receive) and the receive take the first: here the first goes
+// straight into the caller's buffer, the rest of the turn queues behind it, and then it leaves
+// the queue. That saves a turn of the loop, an allocation and a copy per datagram of a
+// request/response exchange. Other sockets the loop serves wait for its next turn, as they do
+// while a TCP receive takes its bytes straight from the kernel (TcpSocket::receive_directly).
+// nullopt when the kernel has nothing, or the shortcut does not apply.
 std::optional<Result<size_t>> UdpSocket::receive_turn(uint8_t* buf, size_t len, Endpoint* from,
                                                       bool* turn_done) {
   if (handle_ == nullptr || draining_ || !incoming_.empty() || !outgoing_.empty())
     return std::nullopt;
   const Link& link = stack_->link();
   if (link.shaped() || !link.up() || limits_->udp_queue == 0) return std::nullopt;
-  if (!stack_->loop_serves_only(reinterpret_cast<uv_handle_t*>(handle_))) return std::nullopt;
   const int fd = kernel_fd();
   if (fd < 0) return std::nullopt;
   // The turn's first read takes the first datagram into `buf`; its own size comes back even
@@ -538,18 +538,20 @@ std::optional<Result<size_t>> UdpSocket::receive_turn(uint8_t* buf, size_t len, 
   return Result<size_t>(std::min(size, len));
 }
 
-// A receive with nothing queued, while the loop serves this socket alone: its turns
-// (receive_turn) without the loop, and between them, while the kernel has nothing, a sleep on
-// the socket itself (Stack::sleep_on_socket), not in the loop. A non-blocking receive makes
-// one turn. Returns what was received or what ended the wait (its timeout, a signal), or
-// nullopt for the caller to go on the usual way: the shortcut does not apply (any more), or
-// another thread's turn of the loop queued datagrams meanwhile, which come first.
+// A receive with nothing queued: its turns (receive_turn) without the loop, and between them,
+// while the kernel has nothing and the loop serves this socket alone (Stack::loop_serves_only),
+// a sleep on the socket itself (Stack::sleep_on_socket), not in the loop. A non-blocking receive
+// makes one turn. Returns what was received or what ended the wait (its timeout, a signal), or
+// nullopt for the caller to go on the usual way: the shortcut does not apply (any more), the
+// loop has more to serve than this socket, or another thread's turn of the loop queued
+// datagrams meanwhile, which come first.
 std::optional<Result<size_t>> UdpSocket::receive_alone(std::unique_lock<std::mutex>& lock, uint8_t* buf, size_t len,
                                                        Endpoint* from, const Deadline& deadline, int64_t timeout) {
   for (;;) {
     bool turn_done = false;
     if (std::optional<Result<size_t>> taken = receive_turn(buf, len, from, &turn_done)) return taken;
-    if (!turn_done) return std::nullopt;
+    if (!turn_done || !stack_->loop_serves_only(reinterpret_cast<uv_handle_t*>(handle_)))
+      return std::nullopt;
     switch (stack_->sleep_on_socket(lock, deadline, kernel_fd())) {
       case WaitOutcome::ready:
         break;

@@ -1,8 +1,11 @@
-// A UDP receive on a stack whose loop has nothing else to do reads the kernel itself instead of
-// running a turn of the loop (UdpSocket::receive_turn). It must behave exactly as the turn
-// would: the queue limit, truncation, peek, the link and the trace. Each test runs the same
-// exchange on a "quiet" stack (the socket is all the loop serves, so the shortcut applies) and,
-// where it compares, on a "busy" one (a second socket is open, so every receive runs the loop).
+// A UDP receive with nothing queued reads the kernel itself instead of running a turn of the
+// loop (UdpSocket::receive_turn). It must behave exactly as the turn would: the queue limit,
+// truncation, peek, the link and the trace. Each test runs the same exchange on a "quiet" stack
+// (the socket is all the loop serves, so a receive may also sleep on the socket alone) and,
+// where it compares, on a "busy" one (a second socket is open: the receive still reads the
+// kernel itself, and runs the loop only to wait) and through the loop (before each receive
+// with nothing queued the test runs a turn, which queues what the kernel holds, as the receive
+// did before it had the shortcut).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -27,26 +30,50 @@ std::string recv_text(Socket& socket, size_t n, int flags = 0) {
   return buf;
 }
 
+enum class Mode { quiet, busy, through_loop };
+constexpr Mode kModes[] = {Mode::quiet, Mode::busy, Mode::through_loop};
+
+const char* name_of(Mode mode) {
+  switch (mode) {
+    case Mode::quiet:
+      return "quiet";
+    case Mode::busy:
+      return "busy";
+    case Mode::through_loop:
+      return "through the loop";
+  }
+  return "?";
+}
+
 // A bound socket, after a turn of the loop (as any call that waited would have run): the socket
 // is in the loop's poll set and the loop has nothing pending, so the shortcut can apply at once.
 struct Receiver {
+  Mode mode;
   std::shared_ptr<Stack> stack;
   std::shared_ptr<Socket> socket;
-  std::shared_ptr<Socket> other;  // busy: keeps a second handle on the loop
+  std::shared_ptr<Socket> other;  // busy, through the loop: keeps a second handle on the loop
   uint16_t port = 0;
 
-  explicit Receiver(bool busy, std::shared_ptr<Stack> on = Stack::create()) : stack(std::move(on)) {
+  explicit Receiver(Mode how, std::shared_ptr<Stack> on = Stack::create())
+      : mode(how), stack(std::move(on)) {
     socket = open(stack, MP_SOCK_DGRAM);
     EXPECT_TRUE(socket->bind(endpoint(0)));
     port = socket->local_endpoint()->port;
-    if (busy) {
+    if (mode != Mode::quiet) {
       other = open(stack, MP_SOCK_DGRAM);
       EXPECT_TRUE(other->bind(endpoint(0)));
     }
     run_loop_once(*stack);
   }
 
-  std::string recv(size_t n, int flags = 0) { return recv_text(*socket, n, flags); }
+  std::string recv(size_t n, int flags = 0) {
+    if (mode == Mode::through_loop) {
+      // The loop's turn reads the kernel when the queue is empty; the receive takes from it.
+      std::lock_guard<std::mutex> guard(stack->mutex());
+      if ((socket->poll_locked(MP_POLLIN) & MP_POLLIN) == 0) stack->pump();
+    }
+    return recv_text(*socket, n, flags);
+  }
 
   // Non-blocking receives until EAGAIN.
   std::vector<std::string> drain(size_t n = 16) {
@@ -86,7 +113,7 @@ std::vector<std::string> numbers(std::initializer_list<int> list) {
 }
 
 TEST(UdpReceiveTurn, TakesAWaitingDatagramWithoutRunningTheLoop) {
-  Receiver quiet(false);
+  Receiver quiet(Mode::quiet);
   Fd peer = udp_socket();
   native_sendto(peer.get(), "ping", quiet.port);
   let_arrive();
@@ -99,23 +126,27 @@ TEST(UdpReceiveTurn, TakesAWaitingDatagramWithoutRunningTheLoop) {
   EXPECT_EQ(quiet.recv(16, MP_MSG_DONTWAIT), "<errno 11>");
   EXPECT_EQ(turns_of(*quiet.stack), turns);
 
-  Receiver busy(true);
+  // Another socket open: a datagram the kernel holds is still taken without a turn; a
+  // non-blocking receive that finds none lets the network run once, as modlwip's poll_sockets does.
+  Receiver busy(Mode::busy);
   native_sendto(peer.get(), "ping", busy.port);
   let_arrive();
   const uint64_t busy_turns = turns_of(*busy.stack);
   EXPECT_EQ(busy.recv(16), "ping");
+  EXPECT_EQ(turns_of(*busy.stack), busy_turns);
+  EXPECT_EQ(busy.recv(16, MP_MSG_DONTWAIT), "<errno 11>");
   EXPECT_GT(turns_of(*busy.stack), busy_turns);
 }
 
 // Datagrams that arrived while nobody received: the first four are kept, the rest dropped,
 // as when a turn of the loop queues them.
 TEST(UdpReceiveTurn, QueueLimitHoldsForDatagramsWaitingInTheKernel) {
-  for (bool busy : {false, true}) {
-    Receiver r(busy);
+  for (Mode mode : kModes) {
+    Receiver r(mode);
     Fd peer = udp_socket();
     for (int i = 1; i <= 6; ++i) native_sendto(peer.get(), std::to_string(i), r.port);
     let_arrive();
-    EXPECT_EQ(r.drain(), numbers({1, 2, 3, 4})) << (busy ? "busy" : "quiet");
+    EXPECT_EQ(r.drain(), numbers({1, 2, 3, 4})) << name_of(mode);
     // Blocking, the dropped ones do not turn up later either.
     r.socket->set_timeout_ms(50);
     EXPECT_EQ(r.recv(16), "<errno 110>");
@@ -125,21 +156,22 @@ TEST(UdpReceiveTurn, QueueLimitHoldsForDatagramsWaitingInTheKernel) {
 // More than one turn's worth (uv__udp_recvmsg reads 32 a turn): the same datagrams survive
 // whether the loop's turns or the receives read them.
 TEST(UdpReceiveTurn, BurstLongerThanATurnKeepsWhatTheLoopKeeps) {
-  std::vector<std::string> kept[2];
-  for (bool busy : {false, true}) {
-    Receiver r(busy);
+  std::vector<std::string> kept[3];
+  for (Mode mode : kModes) {
+    Receiver r(mode);
     Fd peer = udp_socket();
     for (int i = 0; i < 40; ++i) native_sendto(peer.get(), std::to_string(i), r.port);
     let_arrive();
-    kept[busy] = r.drain();
+    kept[static_cast<int>(mode)] = r.drain();
   }
-  EXPECT_EQ(kept[0], kept[1]);
+  EXPECT_EQ(kept[0], kept[2]);
+  EXPECT_EQ(kept[1], kept[2]);
   ASSERT_EQ(kept[0].size(), 8u);  // four from each of two turns
   EXPECT_EQ(std::vector<std::string>(kept[0].begin(), kept[0].begin() + 4), numbers({0, 1, 2, 3}));
 }
 
 TEST(UdpReceiveTurn, TruncatesAndDiscardsTheRestWithMoreWaiting) {
-  Receiver r(false);
+  Receiver r(Mode::quiet);
   Fd peer = udp_socket();
   native_sendto(peer.get(), "0123456789", r.port);
   native_sendto(peer.get(), "next", r.port);
@@ -152,7 +184,7 @@ TEST(UdpReceiveTurn, TruncatesAndDiscardsTheRestWithMoreWaiting) {
 }
 
 TEST(UdpReceiveTurn, PeekLeavesAWaitingDatagram) {
-  Receiver r(false);
+  Receiver r(Mode::quiet);
   Fd peer = udp_socket();
   native_sendto(peer.get(), "once", r.port);
   let_arrive();
@@ -164,7 +196,7 @@ TEST(UdpReceiveTurn, PeekLeavesAWaitingDatagram) {
 
 // A datagram that reaches the host while the link is down is lost, though the kernel has it.
 TEST(UdpReceiveTurn, DatagramArrivingWhileTheLinkIsDownIsLost) {
-  Receiver r(false);
+  Receiver r(Mode::quiet);
   Fd peer = udp_socket();
   r.stack->set_link_up(false);
   native_sendto(peer.get(), "lost", r.port);
@@ -183,7 +215,7 @@ TEST(UdpReceiveTurn, LossyLinkStillShapesWhatArrives) {
   LinkConditions lossy;
   lossy.loss = 1.0;
   ASSERT_TRUE(stack->set_conditions(lossy));
-  Receiver r(false, stack);
+  Receiver r(Mode::quiet, stack);
   Fd peer = udp_socket();
   native_sendto(peer.get(), "gone", r.port);
   let_arrive();
@@ -194,7 +226,7 @@ TEST(UdpReceiveTurn, LossyLinkStillShapesWhatArrives) {
 // A receive that found nothing sleeps without another turn, and still wakes for a datagram
 // sent later, for a close from another thread, and at its timeout.
 TEST(UdpReceiveTurn, BlockedReceiveWakesForLateDatagramCloseAndTimeout) {
-  Receiver r(false);
+  Receiver r(Mode::quiet);
   Fd peer = udp_socket();
   std::thread late = send_later(peer.get(), "late", r.port);
   r.socket->set_timeout_ms(5000);
@@ -217,7 +249,7 @@ TEST(UdpReceiveTurn, BlockedReceiveWakesForLateDatagramCloseAndTimeout) {
 // opened while it sleeps is served all the same (its own receive runs the loop), and the first
 // still wakes for its datagram, on a stack that is no longer quiet.
 TEST(UdpReceiveTurn, ReceiveAsleepOnItsOwnSocketLeavesASecondSocketServed) {
-  Receiver first(false);
+  Receiver first(Mode::quiet);
   Fd peer = udp_socket();
   std::string first_got;
   std::atomic<bool> first_done{false};
@@ -244,7 +276,7 @@ TEST(UdpReceiveTurn, ReceiveAsleepOnItsOwnSocketLeavesASecondSocketServed) {
 // the datagrams it reads: those come before the kernel's next ones, so the datagrams arrive in
 // the order sent (the queue limit may drop some, never reorder them).
 TEST(UdpReceiveTurn, DatagramsTheLoopQueuedComeBeforeTheKernels) {
-  Receiver r(false);
+  Receiver r(Mode::quiet);
   Fd peer = udp_socket();
   std::atomic<bool> done{false};
   std::thread turner([&] {
@@ -312,15 +344,15 @@ std::vector<std::string> socket_trace(const std::string& path) {
 // Byte counts and trace records come out the same, in the same order, with or without the loop.
 TEST(UdpReceiveTurn, TraceMatchesTheLoop) {
   Fd peer = udp_socket();  // one sender for both, so the records name the same source
-  std::vector<std::string> traces[2];
-  for (bool busy : {false, true}) {
+  std::vector<std::string> traces[3];
+  for (Mode mode : kModes) {
     char path[] = "/tmp/mpsock-turn-trace-XXXXXX";
     const int fd = mkstemp(path);
     ASSERT_GE(fd, 0);
     ::close(fd);
     auto stack = Stack::create();
     ASSERT_TRUE(stack->trace().open(path));
-    Receiver r(busy, stack);
+    Receiver r(mode, stack);
     native_sendto(peer.get(), "one", r.port);
     let_arrive();
     EXPECT_EQ(r.recv(2), "on");
@@ -330,10 +362,11 @@ TEST(UdpReceiveTurn, TraceMatchesTheLoop) {
     EXPECT_EQ(stack->link_bytes(), 3u + 6 * 6u);
     r.socket->close();
     stack->trace().close();
-    traces[busy] = socket_trace(path);
+    traces[static_cast<int>(mode)] = socket_trace(path);
     std::remove(path);
   }
-  EXPECT_EQ(traces[0], traces[1]);
+  EXPECT_EQ(traces[0], traces[2]);
+  EXPECT_EQ(traces[1], traces[2]);
   EXPECT_GT(traces[0].size(), 10u);
 }
 
