@@ -244,19 +244,18 @@ Result<size_t> UdpSocket::send_datagram(const uint8_t* data, size_t len, const E
 void UdpSocket::transmit(const uint8_t* data, size_t len, const Endpoint* to) {
   if (handle_ == nullptr) return;
   const Endpoint& destination = to != nullptr ? *to : peer_;
-  const HostAddress host = to_host_address(stack_->host_destination(destination.ip), destination.port);
-  // A connected kernel socket cannot send elsewhere; lwIP's pcb can, so step out and back.
-  const bool elsewhere = to != nullptr && connected_ && !(*to == peer_);
-  if (elsewhere) uv_udp_connect(handle_, nullptr);
+  const HostAddress host =
+      to_host_address(stack_->host_destination(destination.ip), destination.port);
   // Straight to the kernel, as uv_udp_try_send would (the core never queues datagrams in
-  // libuv), with sendto's cost rather than sendmsg's.
+  // libuv), with sendto's cost rather than sendmsg's. A connected socket sends elsewhere as
+  // lwIP's pcb does, addressed: Linux's sendto(2) takes the address on a connected UDP socket
+  // (libuv's own send refuses it). Stepping out of the connection instead would lose the port
+  // the kernel picked for it, and with it the peer's replies.
   const int fd = kernel_fd();
-  const bool addressed = to != nullptr && (elsewhere || !connected_);
-  const ssize_t r = fd < 0 ? -EBADF : platform::send_datagram(fd, data, len, addressed ? host.get() : nullptr, host.length);
-  if (elsewhere) {
-    const HostAddress back = to_host_address(stack_->host_destination(peer_.ip), peer_.port);
-    uv_udp_connect(handle_, back.get());
-  }
+  const bool addressed = to != nullptr && !(connected_ && *to == peer_);
+  const ssize_t r = fd < 0 ? -EBADF
+                           : platform::send_datagram(fd, data, len,
+                                                     addressed ? host.get() : nullptr, host.length);
   if (r < 0) trace_event("datagram-lost", static_cast<int64_t>(len));
   trace_event("datagram-out", static_cast<int64_t>(len));
 }

@@ -106,6 +106,39 @@ TEST(Udp, ConnectSetsTheDefaultPeerAndFilters) {
   EXPECT_EQ(::recv(stranger.get(), buf, sizeof(buf), 0), 2);
 }
 
+// A socket the script never bound gets its port from the connect; a datagram it sends elsewhere
+// leaves that port, and the connection, as they were: the peer's replies still reach it.
+TEST(Udp, ConnectedSocketSendingElsewhereKeepsItsPort) {
+  auto stack = Stack::create();
+  auto s = open(stack, MP_SOCK_DGRAM);
+  Fd peer = udp_socket();
+  Fd stranger = udp_socket();
+  ASSERT_TRUE(s->connect(endpoint(local_port(peer.get()))));
+  const uint8_t hi[2] = {'h', 'i'};
+  ASSERT_EQ(*s->send(hi, 2), 2u);
+  sockaddr_in from{};
+  socklen_t from_length = sizeof(from);
+  char buf[8];
+  ASSERT_EQ(
+      ::recvfrom(peer.get(), buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&from), &from_length),
+      2);
+  const uint16_t port = ntohs(from.sin_port);
+  EXPECT_EQ(s->local_endpoint()->port, port);
+
+  ASSERT_EQ(*s->sendto(hi, 2, endpoint(local_port(stranger.get()))), 2u);
+  EXPECT_EQ(::recv(stranger.get(), buf, sizeof(buf), 0), 2);
+  EXPECT_EQ(s->local_endpoint()->port, port);
+  native_sendto(peer.get(), "back", port);
+  s->set_timeout_ms(2000);
+  EXPECT_EQ(recv_string(*s, 8), "back");
+  ASSERT_EQ(*s->send(hi, 2), 2u);  // still to the peer
+  from_length = sizeof(from);
+  ASSERT_EQ(
+      ::recvfrom(peer.get(), buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&from), &from_length),
+      2);
+  EXPECT_EQ(ntohs(from.sin_port), port);
+}
+
 TEST(Udp, BroadcastNeedsTheOption) {
   Bound b;
   const uint8_t hi[2] = {'h', 'i'};
