@@ -1611,12 +1611,17 @@ std::string TcpSocket::repr_incoming_locked() const {
   return std::to_string(rx_bytes_) + " off=" + std::to_string(offset);
 }
 
+// Asked of every socket by each connect, and each datagram sent, to loopback under a camera
+// profile (Stack::self_route_locked).
 bool TcpSocket::receives_at_locked(int type, const Endpoint& destination) {
   if (type != MP_SOCK_STREAM || state_ != State::listening || handle_ == nullptr) return false;
-  sockaddr_storage name{};
-  int length = sizeof(name);
-  if (uv_tcp_getsockname(handle_, reinterpret_cast<sockaddr*>(&name), &length) != 0) return false;
-  const Endpoint local = from_host_address(reinterpret_cast<sockaddr*>(&name));
+  if (!listening_at_) {
+    sockaddr_storage name{};
+    int length = sizeof(name);
+    if (uv_tcp_getsockname(handle_, reinterpret_cast<sockaddr*>(&name), &length) != 0) return false;
+    listening_at_ = from_host_address(reinterpret_cast<sockaddr*>(&name));
+  }
+  const Endpoint& local = *listening_at_;
   return local.port == destination.port && (local.ip.is_any() || local.ip == destination.ip);
 }
 

@@ -208,6 +208,9 @@ class TcpSocket final : public Socket {
   // queue is full, libuv is left holding the next connection (it stops accepting until we take
   // it), and the kernel's backlog holds the rest, as lwIP drops SYNs it has no room for.
   Fifo<std::shared_ptr<TcpSocket>> accept_queue_;
+  // A listener's local address, asked of the kernel once for receives_at_locked: it does not
+  // change while the socket listens.
+  std::optional<Endpoint> listening_at_;
   size_t accept_slots_ = 1;
   bool connection_waiting_ = false;
   // A connection that found no room had its SYN dropped by lwIP; the client's TCP tries

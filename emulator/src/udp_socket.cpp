@@ -96,6 +96,7 @@ void UdpSocket::close_handle() {
   uv_udp_recv_stop(handle_);
   uv_close(reinterpret_cast<uv_handle_t*>(handle_), on_close);
   handle_ = nullptr;
+  local_known_ = false;
 }
 
 void UdpSocket::on_close(uv_handle_t* handle) {
@@ -139,6 +140,7 @@ int UdpSocket::kernel_fd() const {
 
 // Binds the kernel socket where `local` maps to on the host (Stack::host_bind).
 Status UdpSocket::bind_host(const Endpoint& local) {
+  local_known_ = false;
   const int fd = kernel_fd();
   // Unlike a TCP server, a UDP socket on the wildcard or a multicast group keeps that
   // address: broadcast and multicast only reach sockets bound to it. Unless exposed, it is tied
@@ -169,6 +171,7 @@ Status UdpSocket::do_connect(const Endpoint& remote) {
   // udp_connect only records the default peer; the kernel also filters what arrives, as lwIP
   // does for a connected pcb.
   if (connected_) uv_udp_connect(handle_, nullptr);
+  local_known_ = false;  // a connect binds a socket with no port, and picks its source address
   const HostAddress host = to_host_address(stack_->host_destination(remote.ip), remote.port);
   const int r = uv_udp_connect(handle_, host.get());
   if (r != 0) return Error::os(firmware_errno_for_connect(r));
@@ -640,14 +643,21 @@ int UdpSocket::repr_state_locked() const { return closed_ ? -17 : 5; }  // STATE
 
 std::string UdpSocket::repr_incoming_locked() const { return std::to_string(queue_.size()); }
 
+// Asked of every socket by each send to loopback under a camera profile (Stack::self_route_locked),
+// so the kernel is asked once, not per send: a socket has the same local address from when it
+// has a port (a bind, a connect, the kernel's choice at a first send) until a bind, a connect
+// or a close.
 bool UdpSocket::receives_at_locked(int type, const Endpoint& destination) {
   if (type != MP_SOCK_DGRAM || closed_ || handle_ == nullptr) return false;
-  sockaddr_storage name{};
-  int length = sizeof(name);
-  if (uv_udp_getsockname(handle_, reinterpret_cast<sockaddr*>(&name), &length) != 0) return false;
-  const Endpoint local = from_host_address(reinterpret_cast<sockaddr*>(&name));
-  return local.port != 0 && local.port == destination.port &&
-         (local.ip.is_any() || local.ip == destination.ip);
+  if (!local_known_) {
+    sockaddr_storage name{};
+    int length = sizeof(name);
+    if (uv_udp_getsockname(handle_, reinterpret_cast<sockaddr*>(&name), &length) != 0) return false;
+    local_ = from_host_address(reinterpret_cast<sockaddr*>(&name));
+    local_known_ = local_.port != 0;
+    if (!local_known_) return false;
+  }
+  return local_.port == destination.port && (local_.ip.is_any() || local_.ip == destination.ip);
 }
 
 Result<Endpoint> UdpSocket::local_endpoint() {

@@ -91,6 +91,10 @@ class UdpSocket final : public Socket {
   bool bound_implicitly_ = false;  // by the first send of a socket the script did not bind
   bool connected_ = false;
   Endpoint peer_;
+  // The kernel socket's local address once it has a port, kept for receives_at_locked until a
+  // bind, a connect or a close can change it.
+  Endpoint local_;
+  bool local_known_ = false;
   bool reuse_address_ = false;
   bool broadcast_ = false;
 

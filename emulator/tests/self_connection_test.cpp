@@ -108,6 +108,30 @@ TEST(SelfConnection, UdpToItsOwnPortThrough127Fails) {
   EXPECT_EQ(recv(desktop.get(), got, sizeof(got), 0), 3);
 }
 
+// The check asks each socket for its local address once it has a port, and keeps it: a port the
+// kernel picks at a socket's first send, or picks again, must still be found.
+TEST(SelfConnection, UdpToAPortTheKernelPickedFails) {
+  auto stack = Stack::create();
+  Fd desktop = udp_socket();
+  Fd other_desktop = udp_socket();
+  const uint8_t data[3] = {'h', 'i', '!'};
+  auto receiver = open(stack, MP_SOCK_DGRAM);
+  auto sender = open(stack, MP_SOCK_DGRAM);
+  // Asked before the receiver has a socket of its own, then after its first send gave it one.
+  EXPECT_EQ(*sender->sendto(data, 3, endpoint(local_port(desktop.get()))), 3u);
+  EXPECT_EQ(*receiver->sendto(data, 3, endpoint(local_port(desktop.get()))), 3u);
+  const uint16_t first = receiver->local_endpoint()->port;
+  ASSERT_NE(first, 0);
+  EXPECT_TRUE(sender->sendto(data, 3, endpoint(first)).error().is_os(MP_EHOSTUNREACH));
+
+  // A connect and a datagram sent elsewhere leave the port as it was (Udp tests), and the check
+  // still finds it.
+  ASSERT_TRUE(receiver->connect(endpoint(local_port(desktop.get()))));
+  EXPECT_EQ(*receiver->sendto(data, 3, endpoint(local_port(other_desktop.get()))), 3u);
+  const uint16_t now = receiver->local_endpoint()->port;
+  EXPECT_TRUE(sender->sendto(data, 3, endpoint(now)).error().is_os(MP_EHOSTUNREACH));
+}
+
 TEST(SelfConnection, UdpToItsOwnAddressIsLost) {
   auto stack = Stack::create();
   stack->set_own_addresses({*IpAddress::parse("192.0.2.10", false)});
