@@ -58,6 +58,10 @@ struct DatagramSlot {
 inline constexpr int kMostDatagramsAtOnce = 8;
 int receive_datagrams(int fd, DatagramSlot* slots, int count);
 
+// Connects a connected datagram socket to another peer, keeping its port: 0 or a libuv error
+// (uv_udp_connect's form). Linux: connect.
+int reconnect_datagram(int fd, const sockaddr* to, socklen_t to_length);
+
 // Sends one datagram, to `to` (nullptr: the connected peer's), without waiting: the bytes
 // sent or negative errno. EINTR is retried. Linux: sendto.
 ssize_t send_datagram(int fd, const uint8_t* data, size_t len, const sockaddr* to, socklen_t to_length);

@@ -62,6 +62,15 @@ int receive_datagrams(int fd, DatagramSlot* slots, int count) {
   return got;
 }
 
+int reconnect_datagram(int fd, const sockaddr* to, socklen_t to_length) {
+  // A UDP socket's connect(2) replaces the peer it had; libuv's errors are negative errno here.
+  int r;
+  do {
+    r = ::connect(fd, to, to_length);
+  } while (r != 0 && errno == EINTR);
+  return r == 0 ? 0 : -errno;
+}
+
 ssize_t send_datagram(int fd, const uint8_t* data, size_t len, const sockaddr* to, socklen_t to_length) {
   ssize_t n;
   do {

@@ -170,10 +170,12 @@ Status UdpSocket::do_connect(const Endpoint& remote) {
   if (!opened) return opened;
   // udp_connect only records the default peer; the kernel also filters what arrives, as lwIP
   // does for a connected pcb.
-  if (connected_) uv_udp_connect(handle_, nullptr);
   local_known_ = false;  // a connect binds a socket with no port, and picks its source address
   const HostAddress host = to_host_address(stack_->host_destination(remote.ip), remote.port);
-  const int r = uv_udp_connect(handle_, host.get());
+  // A second connect changes the peer in place, as udp_connect does: libuv's connect refuses
+  // a connected handle, and a disconnect first would give up a port the script did not bind.
+  const int r = connected_ ? platform::reconnect_datagram(kernel_fd(), host.get(), host.length)
+                           : uv_udp_connect(handle_, host.get());
   if (r != 0) return Error::os(firmware_errno_for_connect(r));
   connected_ = true;
   peer_ = remote;

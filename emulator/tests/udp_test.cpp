@@ -139,6 +139,28 @@ TEST(Udp, ConnectedSocketSendingElsewhereKeepsItsPort) {
   EXPECT_EQ(ntohs(from.sin_port), port);
 }
 
+// A second connect changes the peer and keeps the port the first gave the socket.
+TEST(Udp, ConnectingAgainKeepsThePort) {
+  auto stack = Stack::create();
+  auto s = open(stack, MP_SOCK_DGRAM);
+  Fd first = udp_socket();
+  Fd second = udp_socket();
+  ASSERT_TRUE(s->connect(endpoint(local_port(first.get()))));
+  const uint16_t port = s->local_endpoint()->port;
+  ASSERT_NE(port, 0);
+  ASSERT_TRUE(s->connect(endpoint(local_port(second.get()))));
+  EXPECT_EQ(s->local_endpoint()->port, port);
+  const uint8_t hi[2] = {'h', 'i'};
+  ASSERT_EQ(*s->send(hi, 2), 2u);
+  char buf[8];
+  EXPECT_EQ(::recv(second.get(), buf, sizeof(buf), 0), 2);
+  // Now only the second peer gets through, to the same port.
+  native_sendto(first.get(), "no", port);
+  native_sendto(second.get(), "yes", port);
+  s->set_timeout_ms(2000);
+  EXPECT_EQ(recv_string(*s, 8), "yes");
+}
+
 TEST(Udp, BroadcastNeedsTheOption) {
   Bound b;
   const uint8_t hi[2] = {'h', 'i'};
