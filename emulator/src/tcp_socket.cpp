@@ -1616,10 +1616,8 @@ std::string TcpSocket::repr_incoming_locked() const {
 bool TcpSocket::receives_at_locked(int type, const Endpoint& destination) {
   if (type != MP_SOCK_STREAM || state_ != State::listening || handle_ == nullptr) return false;
   if (!listening_at_) {
-    sockaddr_storage name{};
-    int length = sizeof(name);
-    if (uv_tcp_getsockname(handle_, reinterpret_cast<sockaddr*>(&name), &length) != 0) return false;
-    listening_at_ = from_host_address(reinterpret_cast<sockaddr*>(&name));
+    listening_at_ = kernel_local_endpoint();
+    if (!listening_at_) return false;
   }
   const Endpoint& local = *listening_at_;
   return local.port == destination.port && (local.ip.is_any() || local.ip == destination.ip);
@@ -1631,11 +1629,16 @@ Result<Endpoint> TcpSocket::local_endpoint() {
     if (closed_) return Error::os(MP_EBADF);
     return Endpoint{IpAddress::any(family_ == MP_AF_INET6 && limits_->ipv6 ? MP_AF_INET6 : MP_AF_INET), 0};
   }
+  const std::optional<Endpoint> local = kernel_local_endpoint();
+  if (!local) return Error::os(MP_EINVAL);
+  return *local;
+}
+
+std::optional<Endpoint> TcpSocket::kernel_local_endpoint() const {
   sockaddr_storage name{};
   int length = sizeof(name);
-  if (uv_tcp_getsockname(handle_, reinterpret_cast<sockaddr*>(&name), &length) != 0) {
-    return Error::os(MP_EINVAL);
-  }
+  if (uv_tcp_getsockname(handle_, reinterpret_cast<sockaddr*>(&name), &length) != 0)
+    return std::nullopt;
   return from_host_address(reinterpret_cast<sockaddr*>(&name));
 }
 

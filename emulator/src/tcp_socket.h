@@ -123,6 +123,8 @@ class TcpSocket final : public Socket {
   static void on_unanswered_gives_up(uv_timer_t* timer);
   Status finish_connect();
   int kernel_fd() const;
+  // The kernel socket's address (getsockname), with the handle open; nullopt if it fails.
+  std::optional<Endpoint> kernel_local_endpoint() const;
   ssize_t try_write_host(const uint8_t* data, size_t len);
   int kernel_error() const;
   // One look at the kernel's count (platform::unacknowledged_bytes), through the stack's test seam.

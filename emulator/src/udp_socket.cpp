@@ -96,7 +96,7 @@ void UdpSocket::close_handle() {
   uv_udp_recv_stop(handle_);
   uv_close(reinterpret_cast<uv_handle_t*>(handle_), on_close);
   handle_ = nullptr;
-  local_known_ = false;
+  local_.reset();
 }
 
 void UdpSocket::on_close(uv_handle_t* handle) {
@@ -140,7 +140,7 @@ int UdpSocket::kernel_fd() const {
 
 // Binds the kernel socket where `local` maps to on the host (Stack::host_bind).
 Status UdpSocket::bind_host(const Endpoint& local) {
-  local_known_ = false;
+  local_.reset();
   const int fd = kernel_fd();
   // Unlike a TCP server, a UDP socket on the wildcard or a multicast group keeps that
   // address: broadcast and multicast only reach sockets bound to it. Unless exposed, it is tied
@@ -170,7 +170,7 @@ Status UdpSocket::do_connect(const Endpoint& remote) {
   if (!opened) return opened;
   // udp_connect only records the default peer; the kernel also filters what arrives, as lwIP
   // does for a connected pcb.
-  local_known_ = false;  // a connect binds a socket with no port, and picks its source address
+  local_.reset();  // a connect binds a socket with no port, and picks its source address
   const HostAddress host = to_host_address(stack_->host_destination(remote.ip), remote.port);
   // A second connect changes the peer in place, as udp_connect does: libuv's connect refuses
   // a connected handle, and a disconnect first would give up a port the script did not bind.
@@ -651,26 +651,28 @@ std::string UdpSocket::repr_incoming_locked() const { return std::to_string(queu
 // or a close.
 bool UdpSocket::receives_at_locked(int type, const Endpoint& destination) {
   if (type != MP_SOCK_DGRAM || closed_ || handle_ == nullptr) return false;
-  if (!local_known_) {
-    sockaddr_storage name{};
-    int length = sizeof(name);
-    if (uv_udp_getsockname(handle_, reinterpret_cast<sockaddr*>(&name), &length) != 0) return false;
-    local_ = from_host_address(reinterpret_cast<sockaddr*>(&name));
-    local_known_ = local_.port != 0;
-    if (!local_known_) return false;
+  if (!local_) {
+    const std::optional<Endpoint> local = kernel_local_endpoint();
+    if (!local || local->port == 0) return false;  // no port yet: nothing to keep
+    local_ = local;
   }
-  return local_.port == destination.port && (local_.ip.is_any() || local_.ip == destination.ip);
+  return local_->port == destination.port && (local_->ip.is_any() || local_->ip == destination.ip);
 }
 
 Result<Endpoint> UdpSocket::local_endpoint() {
   std::lock_guard<std::mutex> guard(stack_->mutex());
   if (closed_) return Error::os(MP_EBADF);
   if (handle_ == nullptr) return Endpoint{IpAddress::any(family_ == MP_AF_INET6 ? MP_AF_INET6 : MP_AF_INET), 0};
+  const std::optional<Endpoint> local = kernel_local_endpoint();
+  if (!local) return Error::os(MP_EINVAL);
+  return *local;
+}
+
+std::optional<Endpoint> UdpSocket::kernel_local_endpoint() const {
   sockaddr_storage name{};
   int length = sizeof(name);
-  if (uv_udp_getsockname(handle_, reinterpret_cast<sockaddr*>(&name), &length) != 0) {
-    return Error::os(MP_EINVAL);
-  }
+  if (uv_udp_getsockname(handle_, reinterpret_cast<sockaddr*>(&name), &length) != 0)
+    return std::nullopt;
   return from_host_address(reinterpret_cast<sockaddr*>(&name));
 }
 

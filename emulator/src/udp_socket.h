@@ -75,6 +75,8 @@ class UdpSocket final : public Socket {
   Status bind_host(const Endpoint& local);
   // The kernel socket under the handle, or -1 when there is none (TcpSocket::kernel_fd's twin).
   int kernel_fd() const;
+  // The kernel socket's address (getsockname), with the handle open; nullopt if it fails.
+  std::optional<Endpoint> kernel_local_endpoint() const;
   Status set_membership(const std::vector<uint8_t>& request, bool join);
 
   static void on_alloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
@@ -93,8 +95,7 @@ class UdpSocket final : public Socket {
   Endpoint peer_;
   // The kernel socket's local address once it has a port, kept for receives_at_locked until a
   // bind, a connect or a close can change it.
-  Endpoint local_;
-  bool local_known_ = false;
+  std::optional<Endpoint> local_;
   bool reuse_address_ = false;
   bool broadcast_ = false;
 
