@@ -24,6 +24,15 @@ void native_sendto(int fd, const std::string& data, uint16_t port) {
   ::sendto(fd, data.data(), data.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
 }
 
+// Receives one datagram on a kernel socket: its size (or -1), and in `port` its sender's port.
+ssize_t recv_from_port(int fd, char* buf, size_t n, uint16_t* port) {
+  sockaddr_in from{};
+  socklen_t from_length = sizeof(from);
+  const ssize_t got = ::recvfrom(fd, buf, n, 0, reinterpret_cast<sockaddr*>(&from), &from_length);
+  *port = ntohs(from.sin_port);
+  return got;
+}
+
 struct Bound {
   std::shared_ptr<Stack> stack;
   std::shared_ptr<Socket> socket;
@@ -116,13 +125,9 @@ TEST(Udp, ConnectedSocketSendingElsewhereKeepsItsPort) {
   ASSERT_TRUE(s->connect(endpoint(local_port(peer.get()))));
   const uint8_t hi[2] = {'h', 'i'};
   ASSERT_EQ(*s->send(hi, 2), 2u);
-  sockaddr_in from{};
-  socklen_t from_length = sizeof(from);
   char buf[8];
-  ASSERT_EQ(
-      ::recvfrom(peer.get(), buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&from), &from_length),
-      2);
-  const uint16_t port = ntohs(from.sin_port);
+  uint16_t port = 0;
+  ASSERT_EQ(recv_from_port(peer.get(), buf, sizeof(buf), &port), 2);
   EXPECT_EQ(s->local_endpoint()->port, port);
 
   ASSERT_EQ(*s->sendto(hi, 2, endpoint(local_port(stranger.get()))), 2u);
@@ -132,11 +137,9 @@ TEST(Udp, ConnectedSocketSendingElsewhereKeepsItsPort) {
   s->set_timeout_ms(2000);
   EXPECT_EQ(recv_string(*s, 8), "back");
   ASSERT_EQ(*s->send(hi, 2), 2u);  // still to the peer
-  from_length = sizeof(from);
-  ASSERT_EQ(
-      ::recvfrom(peer.get(), buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&from), &from_length),
-      2);
-  EXPECT_EQ(ntohs(from.sin_port), port);
+  uint16_t again = 0;
+  ASSERT_EQ(recv_from_port(peer.get(), buf, sizeof(buf), &again), 2);
+  EXPECT_EQ(again, port);
 }
 
 // A second connect changes the peer and keeps the port the first gave the socket.
