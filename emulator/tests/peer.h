@@ -102,6 +102,12 @@ inline Fd udp_socket() {
   return fd;
 }
 
+// A datagram from the kernel socket `fd` to the loopback `port`.
+inline void native_sendto(int fd, const std::string& data, uint16_t port) {
+  sockaddr_in to = loopback(port);
+  ::sendto(fd, data.data(), data.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
+}
+
 inline bool send_all(int fd, const std::string& data) {
   size_t done = 0;
   while (done < data.size()) {
@@ -182,6 +188,17 @@ inline uint64_t turns_of(Stack& stack) {
 inline void run_loop_once(Stack& stack) {
   std::lock_guard<std::mutex> guard(stack.mutex());
   stack.pump();
+}
+
+// Whether `socket` reports MP_POLLIN within `ms`, looked at every 5 ms. Socket::poll runs no
+// turn of the loop, so a socket whose readiness only the loop records (a UDP datagram is queued
+// by a turn) becomes readable only if some thread's wait turns the loop meanwhile.
+inline bool becomes_readable(Socket& socket, int ms) {
+  for (int waited = 0; waited < ms; waited += 5) {
+    if (socket.poll(MP_POLLIN) & MP_POLLIN) return true;
+    ::usleep(5000);
+  }
+  return (socket.poll(MP_POLLIN) & MP_POLLIN) != 0;
 }
 
 }  // namespace mpsock::test

@@ -116,6 +116,36 @@ TEST(TcpReceiveAlone, ASecondConnectionOpenedMeanwhileIsServed) {
   EXPECT_EQ(first_got, "first");
 }
 
+// With another socket open before it starts, the receive waits in the loop (the loop no longer
+// serves its connection alone), so the other socket is served while it waits: its datagram is
+// queued, which only a turn of the loop does. Asleep on its own socket instead, the receive
+// would leave the datagram in the kernel until its own bytes came.
+TEST(TcpReceiveAlone, WaitsInTheLoopWhileAnotherSocketIsOpen) {
+  for (const char* name : {"desktop", "openmv-rt1062"}) {
+    SCOPED_TRACE(name);
+    Connected c(*find_profile(name));
+    ASSERT_TRUE(c.ok());
+    auto other = open(c.stack, MP_SOCK_DGRAM);
+    ASSERT_TRUE(other->bind(endpoint(0)));
+    run_loop_once(*c.stack);
+    c.client->set_timeout_ms(5000);
+    std::string got;
+    std::atomic<bool> done{false};
+    std::thread receiver([&] {
+      got = recv_text(*c.client, 16);
+      done = true;
+    });
+    std::this_thread::sleep_for(milliseconds(50));  // waiting by now
+    Fd peer = udp_socket();
+    native_sendto(peer.get(), "other", other->local_endpoint()->port);
+    EXPECT_TRUE(becomes_readable(*other, 2000));
+    EXPECT_FALSE(done);
+    send_all(c.server.get(), "mine");
+    receiver.join();
+    EXPECT_EQ(got, "mine");
+  }
+}
+
 // While one thread reads a connection straight from the kernel, another thread's waits turn
 // the loop, which reads the same connection into its queue: the bytes the loop queued come
 // before the kernel's next ones, so the stream arrives whole and in order. The other thread

@@ -86,11 +86,6 @@ struct Receiver {
   }
 };
 
-void native_sendto(int fd, const std::string& data, uint16_t port) {
-  sockaddr_in to = loopback(port);
-  ::sendto(fd, data.data(), data.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
-}
-
 // Sends `data` to `port` from another thread 50 ms from now, when a receive started now is
 // asleep in its wait.
 std::thread send_later(int fd, std::string data, uint16_t port) {
@@ -270,6 +265,28 @@ TEST(UdpReceiveTurn, ReceiveAsleepOnItsOwnSocketLeavesASecondSocketServed) {
   native_sendto(peer.get(), "first", first.port);
   sleeper.join();
   EXPECT_EQ(first_got, "first");
+}
+
+// On a busy stack a receive with nothing waiting reads the kernel itself but waits in the loop,
+// not on its own socket, so the second socket is served while it waits: its datagram is queued,
+// which only a turn of the loop does.
+TEST(UdpReceiveTurn, BusyReceiveWaitsInTheLoop) {
+  Receiver r(Mode::busy);
+  Fd peer = udp_socket();
+  r.socket->set_timeout_ms(5000);
+  std::string got;
+  std::atomic<bool> done{false};
+  std::thread receiver([&] {
+    got = r.recv(16);
+    done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // waiting by now
+  native_sendto(peer.get(), "other", r.other->local_endpoint()->port);
+  EXPECT_TRUE(becomes_readable(*r.other, 2000));
+  EXPECT_FALSE(done);
+  native_sendto(peer.get(), "mine", r.port);
+  receiver.join();
+  EXPECT_EQ(got, "mine");
 }
 
 // While a receive sleeps on its own socket, another thread's waits turn the loop, which queues

@@ -19,11 +19,6 @@ std::string recv_string(Socket& s, size_t n, int flags = 0, Endpoint* from = nul
   return buf;
 }
 
-void native_sendto(int fd, const std::string& data, uint16_t port) {
-  sockaddr_in to = loopback(port);
-  ::sendto(fd, data.data(), data.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
-}
-
 // Receives one datagram on a kernel socket: its size (or -1), and in `port` its sender's port.
 ssize_t recv_from_port(int fd, char* buf, size_t n, uint16_t* port) {
   sockaddr_in from{};
