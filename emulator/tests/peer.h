@@ -178,6 +178,15 @@ struct Connected {
   bool ok() const { return client && server.get() >= 0; }
 };
 
+// A receive of up to `n` bytes, as text; "<errno N>" for an error.
+inline std::string recv_as_text(Socket& socket, size_t n) {
+  std::string buf(n, '\0');
+  auto got = socket.recv(reinterpret_cast<uint8_t*>(&buf[0]), n, 0);
+  if (!got) return "<errno " + std::to_string(got.error().code) + ">";
+  buf.resize(*got);
+  return buf;
+}
+
 // How many turns the stack's loop has run (Stack::turns), read under its lock.
 inline uint64_t turns_of(Stack& stack) {
   std::lock_guard<std::mutex> guard(stack.mutex());

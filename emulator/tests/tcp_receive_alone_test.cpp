@@ -16,15 +16,6 @@ namespace {
 using namespace mpsock::test;
 using std::chrono::milliseconds;
 
-// recv, as text; "<errno N>" for an error.
-std::string recv_text(Socket& socket, size_t n) {
-  std::string buf(n, '\0');
-  auto got = socket.recv(reinterpret_cast<uint8_t*>(&buf[0]), n, 0);
-  if (!got) return "<errno " + std::to_string(got.error().code) + ">";
-  buf.resize(*got);
-  return buf;
-}
-
 // Sends `data` on `fd` from another thread 50 ms from now, when a receive started now is
 // asleep in its wait.
 std::thread send_later(int fd, std::string data) {
@@ -47,10 +38,10 @@ TEST(TcpReceiveAlone, WaitsAndReadsWithoutTurningTheLoop) {
     const uint64_t before = turns_of(*c.stack);
     const std::string data(2000, 'x');  // more than a camera's 800-byte segment
     std::thread late = send_later(c.server.get(), data);
-    std::string got = recv_text(*c.client, 4000);
+    std::string got = recv_as_text(*c.client, 4000);
     late.join();
     while (got.size() < data.size()) {
-      const std::string more = recv_text(*c.client, 4000);
+      const std::string more = recv_as_text(*c.client, 4000);
       ASSERT_FALSE(more.empty() || more[0] == '<') << more;
       got += more;
     }
@@ -67,13 +58,13 @@ TEST(TcpReceiveAlone, WakesForTheEndOfTheStreamACloseAndTheTimeout) {
     ASSERT_TRUE(c.ok());
     run_loop_once(*c.stack);
     c.client->set_timeout_ms(30);
-    EXPECT_EQ(recv_text(*c.client, 8), "<errno 110>");
+    EXPECT_EQ(recv_as_text(*c.client, 8), "<errno 110>");
     c.client->set_timeout_ms(5000);
     std::thread closer([&] {
       std::this_thread::sleep_for(milliseconds(50));
       c.server.reset();
     });
-    EXPECT_EQ(recv_text(*c.client, 8), "");
+    EXPECT_EQ(recv_as_text(*c.client, 8), "");
     closer.join();
   }
   Connected c;
@@ -84,7 +75,7 @@ TEST(TcpReceiveAlone, WakesForTheEndOfTheStreamACloseAndTheTimeout) {
     std::this_thread::sleep_for(milliseconds(50));
     c.client->close();
   });
-  EXPECT_EQ(recv_text(*c.client, 8), "<errno 9>");
+  EXPECT_EQ(recv_as_text(*c.client, 8), "<errno 9>");
   closer.join();
 }
 
@@ -98,7 +89,7 @@ TEST(TcpReceiveAlone, ASecondConnectionOpenedMeanwhileIsServed) {
   std::string first_got;
   std::atomic<bool> first_done{false};
   std::thread sleeper([&] {
-    first_got = recv_text(*first.client, 16);
+    first_got = recv_as_text(*first.client, 16);
     first_done = true;
   });
   std::this_thread::sleep_for(milliseconds(50));  // asleep in its wait by now
@@ -108,7 +99,7 @@ TEST(TcpReceiveAlone, ASecondConnectionOpenedMeanwhileIsServed) {
   ASSERT_GE(second_peer.get(), 0);
   std::thread late = send_later(second_peer.get(), "second");
   second->set_timeout_ms(2000);
-  EXPECT_EQ(recv_text(*second, 16), "second");
+  EXPECT_EQ(recv_as_text(*second, 16), "second");
   late.join();
   EXPECT_FALSE(first_done);
   send_all(first.server.get(), "first");
@@ -132,7 +123,7 @@ TEST(TcpReceiveAlone, WaitsInTheLoopWhileAnotherSocketIsOpen) {
     std::string got;
     std::atomic<bool> done{false};
     std::thread receiver([&] {
-      got = recv_text(*c.client, 16);
+      got = recv_as_text(*c.client, 16);
       done = true;
     });
     std::this_thread::sleep_for(milliseconds(50));  // waiting by now
@@ -185,7 +176,7 @@ TEST(TcpReceiveAlone, BytesTheLoopQueuedComeBeforeTheKernels) {
       c.client->set_timeout_ms(5000);
       std::string got;
       while (got.size() < data.size()) {
-        const std::string more = recv_text(*c.client, 1500);
+        const std::string more = recv_as_text(*c.client, 1500);
         if (more.empty() || more[0] == '<') break;
         got += more;
       }
