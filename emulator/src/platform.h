@@ -74,6 +74,19 @@ ssize_t send_datagram(int fd, const uint8_t* data, size_t len, const sockaddr* t
 // call) for the socket's own entry point.
 ssize_t send_stream(int fd, const uint8_t* data, size_t len);
 
+// Sets or clears O_NONBLOCK on the open file behind `fd` (every descriptor of it, and every
+// call without MSG_DONTWAIT), a socket of the core's with no other file flag. True when it
+// took. Linux: fcntl.
+bool set_blocking_file(int fd, bool blocking);
+
+// A blocking recv on `fd` gives up after `ms` (EAGAIN). Linux: SO_RCVTIMEO.
+void set_receive_timeout_ms(int fd, int64_t ms);
+
+// Ends a blocking recv on a connected stream socket, in another thread, at once (and makes one
+// not yet begun return at once): the socket reads no more (0, the end of the stream). For a
+// socket about to close. Linux: shutdown(SHUT_RD), which wakes the kernel's sleepers.
+void end_reading(int fd);
+
 // ---- Waiting ----
 
 // poll() with its timeout in microseconds (negative: none), so a wait can end sooner than a

@@ -1,8 +1,10 @@
 // platform.h on Linux.
+#include <fcntl.h>
 #include <linux/sockios.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -86,6 +88,20 @@ ssize_t send_stream(int fd, const uint8_t* data, size_t len) {
   } while (n < 0 && errno == EINTR);
   if (n < 0 && (errno == EWOULDBLOCK || errno == ENOBUFS)) return -EAGAIN;
   return n < 0 ? -errno : n;
+}
+
+bool set_blocking_file(int fd, bool blocking) {
+  // One call, no F_GETFL: of the flags F_SETFL sets, the core's sockets have only O_NONBLOCK.
+  return fcntl(fd, F_SETFL, blocking ? 0 : O_NONBLOCK) == 0;
+}
+
+void set_receive_timeout_ms(int fd, int64_t ms) {
+  const timeval timeout{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>(ms % 1000) * 1000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+}
+
+void end_reading(int fd) {
+  shutdown(fd, SHUT_RD);
 }
 
 int open_wakeup() {

@@ -54,6 +54,7 @@ Stack::~Stack() {
   shutdown();
   resolver_.reset();
   // Run until every handle's close callback has fired, then free the loop.
+  if (lent_file_ != nullptr) take_back_file();
   while (uv_loop_close(&loop_) == UV_EBUSY) uv_run(&loop_, UV_RUN_NOWAIT);
 }
 
@@ -183,9 +184,27 @@ bool Stack::sleep(std::unique_lock<std::mutex>& lock, int readable_fd, int writa
 }
 
 void Stack::pump() {
+  if (lent_file_ != nullptr) take_back_file();
   ++turns_;  // first, so a watcher started during this turn counts from the next
   closes_without_turn_ = 0;
   uv_run(&loop_, UV_RUN_NOWAIT);
+}
+
+void Stack::take_back_file() {
+  TcpSocket* socket = lent_file_;
+  lent_file_ = nullptr;
+  socket->give_file_back();
+}
+
+bool Stack::signal_stops(InterruptSource* interrupts, int error) {
+  if (interrupts == nullptr) return false;
+  bool signalled = error == EINTR;
+  const int fd = interrupts->wakeup_fd();
+  if (!signalled && fd >= 0) {
+    pollfd look{fd, POLLIN, 0};
+    signalled = platform::poll_us(&look, 1, 0) > 0;
+  }
+  return signalled && interrupts->interrupted();
 }
 
 void Stack::closed_without_turn() {

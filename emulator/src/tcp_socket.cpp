@@ -148,9 +148,16 @@ void TcpSocket::close_handle(bool reset) {
     stack_->remove_background_work();
   }
   if (handle_ == nullptr) return;
+  // A receive asleep in the kernel's recv leaves it before the descriptor closes.
+  recv_sleeper_.wake_and_wait(kernel_fd());
+  if (file_lent_) {
+    file_lent_ = false;
+    stack_->forget_lent_file(this);
+  }
   uv_tcp_t* handle = handle_;
   handle_ = nullptr;
   reading_ = false;
+  reading_lent_ = false;
   if (reset && uv_tcp_close_reset(handle, on_close) == 0) return;
   if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(handle))) {
     uv_close(reinterpret_cast<uv_handle_t*>(handle), on_close);
@@ -971,6 +978,8 @@ std::optional<Result<size_t>> TcpSocket::receive_directly(uint8_t* buf, size_t l
 // background work), the caller sleeps on the socket itself (Stack::sleep_on_socket), not in
 // the loop: a round trip then costs the receive's reads and one poll(2), and none of the
 // loop's turns. The checks that decide the sleep are made once per sleep, not per read.
+// Without a timeout, under desktop-sized segments, the sleep is the kernel's recv itself
+// (sleep_in_recv, below): one system call.
 // Returns what was received straight or what ended the wait (its timeout, a signal), or
 // nullopt for the caller to go on the usual way: something is queued, the state changed, the
 // kernel holds an end of stream (the loop delivers it), or the loop has more to serve.
@@ -980,6 +989,12 @@ std::optional<Result<size_t>> TcpSocket::receive_alone(std::unique_lock<std::mut
     // Read again after every sleep: another thread's turn of the loop may have queued bytes,
     // or a change of the link put it in the way.
     if (state_ != State::connected || !rx_.empty() || !reading_ || uses_link()) return std::nullopt;
+    if (may_sleep_in_recv(deadline)) {
+      bool look_again = false;
+      std::optional<Result<size_t>> slept = sleep_in_recv(lock, buf, len, flags, &look_again);
+      if (slept || !look_again) return slept;
+      continue;
+    }
     bool would_block = false;
     if (limits_->tcp_mss < kReadChunk) {
       if (read_as_the_loop(&would_block)) return std::nullopt;
@@ -997,6 +1012,89 @@ std::optional<Result<size_t>> TcpSocket::receive_alone(std::unique_lock<std::mut
       case WaitOutcome::interrupted:
         return Result<size_t>(Error::interrupted());
     }
+  }
+}
+
+// The receive above with no timeout, on a socket the loop serves alone and whose segments are
+// as large as a read (the desktop profile), sleeps as CPython's blocking recv does: in the
+// kernel's recv, one system call, where a non-blocking socket costs a failed read, a poll(2)
+// of three descriptors (the socket, the thread's wake-up and the signal descriptor) and a
+// read (about 1.5 us more a round trip that sleeps, on this project's machine). The socket's
+// file is made blocking for it (O_NONBLOCK belongs to the file, so no flag of one call can
+// undo it) and stays so between calls (Stack::lend_file); the core's own reads and writes pass
+// MSG_DONTWAIT, and the stack takes the file back before libuv, which needs it non-blocking,
+// touches it. What a poll's other descriptors did, the sleep does otherwise:
+// - notify_changed(): while the loop serves this socket alone, only another thread's call
+//   changes anything. A turn of the loop takes the file back and stops the loop's reading, so
+//   what arrives stays for the sleeper; a close ends the sleep (RecvSleeper::wake_and_wait).
+// - a signal: the recv returns EINTR, as CPython's. One that lands after the last look and
+//   before the recv begins is seen when the recv gives up, every kSignalLookMs, on the thread
+//   whose signals the source reports (the main thread under Python).
+constexpr int64_t kSignalLookMs = 100;
+
+bool TcpSocket::may_sleep_in_recv(const Deadline& deadline) const {
+  return deadline.is_never() && limits_->tcp_mss >= kReadChunk && !recv_sleeper_.asleep() &&
+         (stack_->lent_file() == nullptr || stack_->lent_file() == this) &&
+         stack_->loop_serves_only(reinterpret_cast<const uv_handle_t*>(handle_));
+}
+
+// Returns what the recv received, or an error; nullopt with *look_again when the caller looks
+// again from the start (a signal that does not stop it, the stack took the file back, the
+// look for signals), nullopt without it to go on the usual way (an end of stream, which the
+// loop delivers, or the socket closed meanwhile).
+std::optional<Result<size_t>> TcpSocket::sleep_in_recv(std::unique_lock<std::mutex>& lock,
+                                                       uint8_t* buf, size_t len, int flags,
+                                                       bool* look_again) {
+  const int fd = kernel_fd();
+  InterruptSource* interrupts = stack_->interrupt_source();
+  if (!file_lent_) {
+    if (!platform::set_blocking_file(fd, true)) return std::nullopt;
+    file_lent_ = true;
+    stack_->lend_file(this);
+  }
+  if (!signal_look_set_ && interrupts != nullptr && interrupts->wakeup_fd() >= 0) {
+    platform::set_receive_timeout_ms(fd, kSignalLookMs);
+    signal_look_set_ = true;
+  }
+  const bool peek = (flags & MP_MSG_PEEK) != 0;
+  recv_sleeper_.entering();
+  lock.unlock();
+  const ssize_t n = ::recv(fd, buf, std::min(len, limits_->tcp_mss), peek ? MSG_PEEK : 0);
+  const int error = n < 0 ? errno : 0;
+  recv_sleeper_.left();
+  const bool stop = n < 0 && Stack::signal_stops(interrupts, error);
+  lock.lock();
+  recv_sleeper_.back();
+  if (reading_lent_) {
+    reading_lent_ = false;
+    start_reading();
+  }
+  if (n > 0) {
+    if (!peek) {
+      stack_->count_link_bytes(static_cast<size_t>(n));
+      trace_event("data-in", n);
+    }
+    stack_->notify_changed();  // as arrive() would: a thread waiting on this stack looks again
+    return Result<size_t>(static_cast<size_t>(n));
+  }
+  if (stop) return Result<size_t>(Error::interrupted());
+  if (n == 0 || handle_ == nullptr) return std::nullopt;
+  if (error == EINTR || error == EAGAIN || error == EWOULDBLOCK) {
+    *look_again = true;
+    return std::nullopt;
+  }
+  fail(firmware_errno_for_io(-error));
+  bool finished = false;
+  return check_connected_for_recv(&finished);
+}
+
+void TcpSocket::give_file_back() {
+  file_lent_ = false;
+  const int fd = kernel_fd();
+  if (fd >= 0) platform::set_blocking_file(fd, false);
+  if (recv_sleeper_.asleep() && reading_) {
+    stop_reading();
+    reading_lent_ = true;
   }
 }
 
@@ -1205,6 +1303,7 @@ void TcpSocket::write_to_host(const uint8_t* data, size_t len) {
     }
     if (len == 0) return;
   }
+  if (file_lent_) stack_->take_back_file();  // libuv writes at once, and must not block
   auto* request = new WriteRequest;
   request->pooled = len <= BufferPool::kBlockSize;
   request->data = request->pooled ? stack_->buffers().take() : std::unique_ptr<uint8_t[]>(new uint8_t[len]);

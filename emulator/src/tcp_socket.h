@@ -17,6 +17,7 @@
 #include "host_socket.h"
 #include "mpsock/socket.h"
 #include "mpsock/stack.h"
+#include "recv_sleeper.h"
 
 namespace mpsock {
 
@@ -34,6 +35,9 @@ class TcpSocket final : public Socket {
   void inject_reset_locked() override;
   void inject_peer_close_locked() override;
   bool receives_at_locked(int type, const Endpoint& destination) override;
+  // For the stack (Stack::take_back_file), with its lock held: the socket's file is
+  // non-blocking again, and the loop may read and write it.
+  void give_file_back();
 
  protected:
   Status do_bind(const Endpoint& local) override;
@@ -103,6 +107,9 @@ class TcpSocket final : public Socket {
   std::optional<Result<size_t>> receive_alone(std::unique_lock<std::mutex>& lock, uint8_t* buf, size_t len, int flags,
                                               const Deadline& deadline);
   bool read_as_the_loop(bool* would_block);
+  bool may_sleep_in_recv(const Deadline& deadline) const;
+  std::optional<Result<size_t>> sleep_in_recv(std::unique_lock<std::mutex>& lock, uint8_t* buf,
+                                              size_t len, int flags, bool* look_again);
   void took_from_kernel(std::unique_ptr<uint8_t[]> block, size_t size);
   Result<size_t> send_some(std::unique_lock<std::mutex>& lock, const uint8_t* data, size_t len);
   Result<size_t> send_directly(std::unique_lock<std::mutex>& lock, const uint8_t* data, size_t len);
@@ -177,6 +184,14 @@ class TcpSocket final : public Socket {
   Fifo<RxChunk> rx_;
   size_t rx_bytes_ = 0;
   bool reading_ = false;
+  // The kernel socket's file is blocking, lent to receives that sleep in its recv (see
+  // sleep_in_recv), until the stack takes it back.
+  bool file_lent_ = false;
+  bool signal_look_set_ = false;  // the file's recv gives up every kSignalLookMs
+  // A turn of the loop took the file back while a receive slept in it, and stopped the loop's
+  // reading so the bytes stay for the sleeper: it starts the reading again when it is back.
+  bool reading_lent_ = false;
+  RecvSleeper recv_sleeper_;
 
   size_t tx_queued_ = 0;  // bytes copied for the kernel and not yet written
   // Sent while the connect was still in progress, under firmware that takes such data (before

@@ -31,6 +31,7 @@ class Resolver;
 class Waiter;
 class BufferPool;
 class NetworkThread;
+class TcpSocket;
 
 // Lets a waiting call notice signals such as Ctrl-C. The bindings implement it with Python's
 // signal machinery; the core knows nothing of Python.
@@ -184,6 +185,21 @@ class Stack : public std::enable_shared_from_this<Stack> {
   // socket and this thread. `ready` means only that the sleep ended: the caller looks again
   // (the loop may have more than its socket to serve by then).
   WaitOutcome sleep_on_socket(std::unique_lock<std::mutex>& lock, const Deadline& deadline, int fd);
+  // A receive the loop serves alone may sleep inside the kernel's recv(2) instead, on the
+  // socket's file made blocking (TcpSocket::sleep_in_recv). libuv needs its sockets'
+  // files non-blocking (it reads until EAGAIN; uv_write writes at once), so at most one file
+  // is lent so, and it stays lent between calls only until the stack takes it back: before
+  // the loop runs and before libuv writes to it.
+  void lend_file(TcpSocket* socket) { lent_file_ = socket; }
+  TcpSocket* lent_file() const { return lent_file_; }
+  void forget_lent_file(const TcpSocket* socket) {
+    if (lent_file_ == socket) lent_file_ = nullptr;
+  }
+  void take_back_file();
+  // For a caller that slept outside sleep(), without the lock: whether the signal source says a
+  // signal stops its wait. `error` is the errno its sleep ended with (EINTR: a signal came).
+  InterruptSource* interrupt_source() const { return interrupts_; }
+  static bool signal_stops(InterruptSource* interrupts, int error);
   Link& link() { return link_; }
   // Data crossed the link (counts toward byte-triggered faults).
   void count_link_bytes(size_t bytes);
@@ -258,6 +274,7 @@ class Stack : public std::enable_shared_from_this<Stack> {
   std::unique_ptr<Resolver> resolver_;
   std::unique_ptr<BufferPool> buffers_;
   InterruptSource* interrupts_ = nullptr;
+  TcpSocket* lent_file_ = nullptr;
   std::unique_ptr<NetworkThread> network_thread_;
   Waiter* network_waiter_ = nullptr;  // the network thread's, once it has run
   int background_work_ = 0;
