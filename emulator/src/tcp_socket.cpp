@@ -978,8 +978,8 @@ std::optional<Result<size_t>> TcpSocket::receive_directly(uint8_t* buf, size_t l
 // background work), the caller sleeps on the socket itself (Stack::sleep_on_socket), not in
 // the loop: a round trip then costs the receive's reads and one poll(2), and none of the
 // loop's turns. The checks that decide the sleep are made once per sleep, not per read.
-// Without a timeout, under desktop-sized segments, the sleep is the kernel's recv itself
-// (sleep_in_recv, below): one system call.
+// Without a timeout the sleep is the kernel's recv itself (sleep_in_recv, below): one system
+// call.
 // Returns what was received straight or what ended the wait (its timeout, a signal), or
 // nullopt for the caller to go on the usual way: something is queued, the state changed, the
 // kernel holds an end of stream (the loop delivers it), or the loop has more to serve.
@@ -1015,15 +1015,15 @@ std::optional<Result<size_t>> TcpSocket::receive_alone(std::unique_lock<std::mut
   }
 }
 
-// The receive above with no timeout, on a socket the loop serves alone and whose segments are
-// as large as a read (the desktop profile), sleeps as CPython's blocking recv does: in the
-// kernel's recv, one system call, where a non-blocking socket costs a failed read, a poll(2)
-// of three descriptors (the socket, the thread's wake-up and the signal descriptor) and a
-// read (about 1.5 us more a round trip that sleeps, on this project's machine). The socket's
-// file is made blocking for it (O_NONBLOCK belongs to the file, so no flag of one call can
-// undo it) and stays so between calls (Stack::lend_file); the core's own reads and writes pass
-// MSG_DONTWAIT, and the stack takes the file back before libuv, which needs it non-blocking,
-// touches it. What a poll's other descriptors did, the sleep does otherwise:
+// The receive above with no timeout, on a socket the loop serves alone, sleeps as CPython's
+// blocking recv does: in the kernel's recv, one system call, where a non-blocking socket costs
+// a failed read, a poll(2) of three descriptors (the socket, the thread's wake-up and the
+// signal descriptor) and a read (about 1.5 us more a round trip that sleeps, on this project's
+// machine). The socket's file is made blocking for it (O_NONBLOCK belongs to the file, so no
+// flag of one call can undo it) and stays so between calls (Stack::lend_file); the core's own
+// reads and writes pass MSG_DONTWAIT, and the stack takes the file back before libuv, which
+// needs it non-blocking, touches it. What a poll's other descriptors did, the sleep does
+// otherwise:
 // - notify_changed(): while the loop serves this socket alone, only another thread's call
 //   changes anything. A turn of the loop takes the file back and stops the loop's reading, so
 //   what arrives stays for the sleeper; a close ends the sleep (RecvSleeper::wake_and_wait).
@@ -1033,7 +1033,7 @@ std::optional<Result<size_t>> TcpSocket::receive_alone(std::unique_lock<std::mut
 constexpr int64_t kSignalLookMs = 100;
 
 bool TcpSocket::may_sleep_in_recv(const Deadline& deadline) const {
-  return deadline.is_never() && limits_->tcp_mss >= kReadChunk && !recv_sleeper_.asleep() &&
+  return deadline.is_never() && !recv_sleeper_.asleep() &&
          (stack_->lent_file() == nullptr || stack_->lent_file() == this) &&
          stack_->loop_serves_only(reinterpret_cast<const uv_handle_t*>(handle_));
 }
@@ -1056,10 +1056,24 @@ std::optional<Result<size_t>> TcpSocket::sleep_in_recv(std::unique_lock<std::mut
     platform::set_receive_timeout_ms(fd, kSignalLookMs);
     signal_look_set_ = true;
   }
-  const bool peek = (flags & MP_MSG_PEEK) != 0;
+  bool peek = (flags & MP_MSG_PEEK) != 0;
+  uint8_t* into = buf;
+  size_t want = std::min(len, limits_->tcp_mss);
+  // Segments smaller than a read (a camera's): the read is the loop's (read_as_the_loop), a
+  // block queued for the receives of its segments, this one's first.
+  std::unique_ptr<uint8_t[]> block;
+  if (limits_->tcp_mss < kReadChunk) {
+    const size_t held = rx_bytes_ + rx_link_bytes_;
+    const size_t window = limits_->tcp_wnd > held ? limits_->tcp_wnd - held : 0;
+    if (window == 0) return std::nullopt;
+    block = stack_->buffers().take();
+    into = block.get();
+    want = std::min(kReadChunk, window);
+    peek = false;  // the receive peeks at the queue
+  }
   recv_sleeper_.entering();
   lock.unlock();
-  const ssize_t n = ::recv(fd, buf, std::min(len, limits_->tcp_mss), peek ? MSG_PEEK : 0);
+  const ssize_t n = ::recv(fd, into, want, peek ? MSG_PEEK : 0);
   const int error = n < 0 ? errno : 0;
   recv_sleeper_.left();
   const bool stop = n < 0 && Stack::signal_stops(interrupts, error);
@@ -1069,6 +1083,11 @@ std::optional<Result<size_t>> TcpSocket::sleep_in_recv(std::unique_lock<std::mut
     reading_lent_ = false;
     start_reading();
   }
+  if (block && n > 0) {
+    took_from_kernel(std::move(block), static_cast<size_t>(n));
+    return std::nullopt;  // the receive takes its segment from the queue
+  }
+  if (block) stack_->buffers().give(std::move(block));
   if (n > 0) {
     if (!peek) {
       stack_->count_link_bytes(static_cast<size_t>(n));
