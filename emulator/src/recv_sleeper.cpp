@@ -4,8 +4,8 @@
 
 namespace mpsock {
 
-void RecvSleeper::entering() {
-  asleep_ = true;
+void RecvSleeper::entering(const void* socket) {
+  socket_ = socket;
   std::lock_guard<std::mutex> guard(mutex_);
   in_kernel_ = true;
 }
@@ -19,7 +19,6 @@ void RecvSleeper::left() {
 }
 
 void RecvSleeper::wake_and_wait(int fd) {
-  if (!asleep_) return;
   if (fd >= 0) platform::end_reading(fd);
   std::unique_lock<std::mutex> guard(mutex_);
   left_kernel_.wait(guard, [this] { return !in_kernel_; });

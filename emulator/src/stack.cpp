@@ -12,6 +12,7 @@
 #include "mpsock/socket.h"
 #include "network_thread.h"
 #include "platform.h"
+#include "recv_sleeper.h"
 #include "tcp_socket.h"
 #include "udp_socket.h"
 #include "waiter.h"
@@ -46,6 +47,7 @@ Stack::Stack(const Profile& profile) : profile_(std::make_shared<const Profile>(
   if (uv_loop_init(&loop_) != 0) std::abort();
   resolver_ = std::make_unique<Resolver>(*this);
   buffers_ = std::make_unique<BufferPool>(kFreeBufferBlocks);
+  recv_sleeper_ = std::make_unique<RecvSleeper>();
   network_thread_ = std::make_unique<NetworkThread>();
 }
 

@@ -11,6 +11,7 @@
 #include "buffer_pool.h"
 #include "host_socket.h"
 #include "platform.h"
+#include "recv_sleeper.h"
 
 namespace mpsock {
 
@@ -149,7 +150,7 @@ void TcpSocket::close_handle(bool reset) {
   }
   if (handle_ == nullptr) return;
   // A receive asleep in the kernel's recv leaves it before the descriptor closes.
-  recv_sleeper_.wake_and_wait(kernel_fd());
+  if (stack_->recv_sleeper().asleep_on(this)) stack_->recv_sleeper().wake_and_wait(kernel_fd());
   if (file_lent_) {
     file_lent_ = false;
     stack_->forget_lent_file(this);
@@ -1033,7 +1034,7 @@ std::optional<Result<size_t>> TcpSocket::receive_alone(std::unique_lock<std::mut
 constexpr int64_t kSignalLookMs = 100;
 
 bool TcpSocket::may_sleep_in_recv(const Deadline& deadline) const {
-  return deadline.is_never() && !recv_sleeper_.asleep() &&
+  return deadline.is_never() && !stack_->recv_sleeper().asleep() &&
          (stack_->lent_file() == nullptr || stack_->lent_file() == this) &&
          stack_->loop_serves_only(reinterpret_cast<const uv_handle_t*>(handle_));
 }
@@ -1071,14 +1072,15 @@ std::optional<Result<size_t>> TcpSocket::sleep_in_recv(std::unique_lock<std::mut
     want = std::min(kReadChunk, window);
     peek = false;  // the receive peeks at the queue
   }
-  recv_sleeper_.entering();
+  RecvSleeper& sleeper = stack_->recv_sleeper();
+  sleeper.entering(this);
   lock.unlock();
   const ssize_t n = ::recv(fd, into, want, peek ? MSG_PEEK : 0);
   const int error = n < 0 ? errno : 0;
-  recv_sleeper_.left();
+  sleeper.left();
   const bool stop = n < 0 && Stack::signal_stops(interrupts, error);
   lock.lock();
-  recv_sleeper_.back();
+  sleeper.back();
   if (reading_lent_) {
     reading_lent_ = false;
     start_reading();
@@ -1111,7 +1113,7 @@ void TcpSocket::give_file_back() {
   file_lent_ = false;
   const int fd = kernel_fd();
   if (fd >= 0) platform::set_blocking_file(fd, false);
-  if (recv_sleeper_.asleep() && reading_) {
+  if (stack_->recv_sleeper().asleep_on(this) && reading_) {
     stop_reading();
     reading_lent_ = true;
   }

@@ -17,7 +17,6 @@
 #include "host_socket.h"
 #include "mpsock/socket.h"
 #include "mpsock/stack.h"
-#include "recv_sleeper.h"
 
 namespace mpsock {
 
@@ -191,7 +190,6 @@ class TcpSocket final : public Socket {
   // A turn of the loop took the file back while a receive slept in it, and stopped the loop's
   // reading so the bytes stay for the sleeper: it starts the reading again when it is back.
   bool reading_lent_ = false;
-  RecvSleeper recv_sleeper_;
 
   size_t tx_queued_ = 0;  // bytes copied for the kernel and not yet written
   // Sent while the connect was still in progress, under firmware that takes such data (before

@@ -32,6 +32,7 @@ class Waiter;
 class BufferPool;
 class NetworkThread;
 class TcpSocket;
+class RecvSleeper;
 
 // Lets a waiting call notice signals such as Ctrl-C. The bindings implement it with Python's
 // signal machinery; the core knows nothing of Python.
@@ -196,6 +197,8 @@ class Stack : public std::enable_shared_from_this<Stack> {
     if (lent_file_ == socket) lent_file_ = nullptr;
   }
   void take_back_file();
+  // The thread asleep in such a recv, if any.
+  RecvSleeper& recv_sleeper() { return *recv_sleeper_; }
   // For a caller that slept outside sleep(), without the lock: whether the signal source says a
   // signal stops its wait. `error` is the errno its sleep ended with (EINTR: a signal came).
   InterruptSource* interrupt_source() const { return interrupts_; }
@@ -275,6 +278,7 @@ class Stack : public std::enable_shared_from_this<Stack> {
   std::unique_ptr<BufferPool> buffers_;
   InterruptSource* interrupts_ = nullptr;
   TcpSocket* lent_file_ = nullptr;
+  std::unique_ptr<RecvSleeper> recv_sleeper_;
   std::unique_ptr<NetworkThread> network_thread_;
   Waiter* network_waiter_ = nullptr;  // the network thread's, once it has run
   int background_work_ = 0;
