@@ -1042,7 +1042,7 @@ bool TcpSocket::may_sleep_in_recv(const Deadline& deadline) const {
 // Returns what the recv received, or an error; nullopt with *look_again when the caller looks
 // again from the start (a signal that does not stop it, the stack took the file back, the
 // look for signals), nullopt without it to go on the usual way (an end of stream, which the
-// loop delivers, or the socket closed meanwhile).
+// loop delivers, a camera's block queued, or the socket closed meanwhile).
 std::optional<Result<size_t>> TcpSocket::sleep_in_recv(std::unique_lock<std::mutex>& lock,
                                                        uint8_t* buf, size_t len, int flags,
                                                        bool* look_again) {
@@ -1085,6 +1085,11 @@ std::optional<Result<size_t>> TcpSocket::sleep_in_recv(std::unique_lock<std::mut
     reading_lent_ = false;
     start_reading();
   }
+  if (handle_ == nullptr) {
+    // Closed meanwhile: what the recv took arrived too late, as for a receive that polled.
+    if (block) stack_->buffers().give(std::move(block));
+    return std::nullopt;
+  }
   if (block && n > 0) {
     took_from_kernel(std::move(block), static_cast<size_t>(n));
     return std::nullopt;  // the receive takes its segment from the queue
@@ -1099,7 +1104,7 @@ std::optional<Result<size_t>> TcpSocket::sleep_in_recv(std::unique_lock<std::mut
     return Result<size_t>(static_cast<size_t>(n));
   }
   if (stop) return Result<size_t>(Error::interrupted());
-  if (n == 0 || handle_ == nullptr) return std::nullopt;
+  if (n == 0) return std::nullopt;
   if (error == EINTR || error == EAGAIN || error == EWOULDBLOCK) {
     *look_again = true;
     return std::nullopt;
