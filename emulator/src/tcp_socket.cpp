@@ -754,8 +754,15 @@ void TcpSocket::became_connected(const sockaddr* peer_name) {
 void TcpSocket::start_reading() {
   if (reading_ || handle_ == nullptr) return;
   if (state_ != State::connected) return;
-  if (rx_bytes_ + rx_link_bytes_ >= limits_->tcp_wnd) return;  // the window is closed until the script reads
+  if (window_left() == 0) return;  // the window is closed until the script reads
   if (uv_read_start(reinterpret_cast<uv_stream_t*>(handle_), on_alloc, on_read) == 0) reading_ = true;
+}
+
+// lwIP's receive window: what the peer may still send before the script reads, the window less
+// what is queued here and on the link.
+size_t TcpSocket::window_left() const {
+  const size_t held = rx_bytes_ + rx_link_bytes_;
+  return limits_->tcp_wnd > held ? limits_->tcp_wnd - held : 0;
 }
 
 void TcpSocket::stop_reading() {
@@ -768,8 +775,7 @@ void TcpSocket::on_alloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf) {
   (void)suggested;
   auto* socket = static_cast<TcpSocket*>(handle->data);
   // Never read beyond the open window: the peer's data waits in the kernel instead.
-  const size_t held = socket->rx_bytes_ + socket->rx_link_bytes_;
-  const size_t window = socket->limits_->tcp_wnd > held ? socket->limits_->tcp_wnd - held : 0;
+  const size_t window = socket->window_left();
   // on_read gets the block back in `buf` whatever happens, and returns it to the pool.
   buf->base = reinterpret_cast<char*>(socket->stack_->buffers().take().release());
   buf->len = std::min(kReadChunk, window);
@@ -832,15 +838,14 @@ void TcpSocket::took_from_kernel(std::unique_ptr<uint8_t[]> block, size_t size) 
     rx_link_bytes_ += size;  // arrive() moves it from the link's count to the queue's
     arrive(piece);
   }
-  if (rx_bytes_ + rx_link_bytes_ >= limits_->tcp_wnd) stop_reading();
+  if (window_left() == 0) stop_reading();
 }
 
 // The loop's read for this socket, done by the caller (see receive_alone): up to what the
 // window lets in, into a block, queued as on_read queues it. True when something was queued.
 bool TcpSocket::read_as_the_loop(bool* would_block) {
   const int fd = kernel_fd();
-  const size_t held = rx_bytes_ + rx_link_bytes_;
-  const size_t window = limits_->tcp_wnd > held ? limits_->tcp_wnd - held : 0;
+  const size_t window = window_left();
   if (fd < 0 || window == 0) return false;
   std::unique_ptr<uint8_t[]> block = stack_->buffers().take();
   const ssize_t n = ::recv(fd, block.get(), std::min(kReadChunk, window), MSG_DONTWAIT);
@@ -1064,8 +1069,7 @@ std::optional<Result<size_t>> TcpSocket::sleep_in_recv(std::unique_lock<std::mut
   // block queued for the receives of its segments, this one's first.
   std::unique_ptr<uint8_t[]> block;
   if (limits_->tcp_mss < kReadChunk) {
-    const size_t held = rx_bytes_ + rx_link_bytes_;
-    const size_t window = limits_->tcp_wnd > held ? limits_->tcp_wnd - held : 0;
+    const size_t window = window_left();
     if (window == 0) return std::nullopt;
     block = stack_->buffers().take();
     into = block.get();

@@ -119,6 +119,7 @@ class TcpSocket final : public Socket {
   void fail(int firmware_errno);
   void start_reading();
   void stop_reading();
+  size_t window_left() const;
   void consumed(size_t n);
   void linger();
   void take_waiting_connection(bool just_arrived = false);
