@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "mpsock/mpsock.h"
 
@@ -177,6 +179,15 @@ struct Connected {
   }
   bool ok() const { return client && server.get() >= 0; }
 };
+
+// Sends `data` on the kernel socket `fd` from another thread 50 ms from now, when a receive
+// started now is asleep in its wait.
+inline std::thread send_later(int fd, std::string data) {
+  return std::thread([fd, data] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    send_all(fd, data);
+  });
+}
 
 // A receive of up to `n` bytes, as text; "<errno N>" for an error.
 inline std::string recv_as_text(Socket& socket, size_t n) {

@@ -16,15 +16,6 @@ namespace {
 using namespace mpsock::test;
 using std::chrono::milliseconds;
 
-// Sends `data` on `fd` from another thread 50 ms from now, when a receive started now is
-// asleep in its wait.
-std::thread send_later(int fd, std::string data) {
-  return std::thread([fd, data] {
-    std::this_thread::sleep_for(milliseconds(50));
-    send_all(fd, data);
-  });
-}
-
 // On a stack that serves the one connection, the receive sleeps and reads without a turn of the
 // loop, under the desktop profile (the segment straight into the caller's buffer) and a
 // camera's (one read, queued, taken a segment at a time).

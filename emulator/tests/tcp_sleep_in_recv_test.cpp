@@ -71,10 +71,7 @@ TEST(SleepInRecv, ReceivesInTheKernelsRecvOnABlockingFile) {
     EXPECT_FALSE(file_blocks(fd));
     const uint64_t before = turns_of(*c.stack);
     const std::string data(2000, 'x');
-    std::thread late([&] {
-      std::this_thread::sleep_for(milliseconds(50));
-      send_all(c.server.get(), data);
-    });
+    std::thread late = send_later(c.server.get(), data);
     std::string got = recv_as_text(*c.client, 4000);
     late.join();
     EXPECT_EQ(got.size(), std::min(segment, data.size()));
@@ -105,10 +102,7 @@ TEST(SleepInRecv, NotWithATimeout) {
   run_loop_once(*c.stack);
   const int fd = kernel_fd_of(c);
   c.client->set_timeout_ms(5000);
-  std::thread late([&] {
-    std::this_thread::sleep_for(milliseconds(50));
-    send_all(c.server.get(), "ping");
-  });
+  std::thread late = send_later(c.server.get(), "ping");
   EXPECT_EQ(recv_as_text(*c.client, 100), "ping");
   late.join();
   EXPECT_FALSE(file_blocks(fd));
